@@ -1,0 +1,106 @@
+"""The composition root: builds everything the daemon runs and tears it down in order."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import time
+from collections.abc import Awaitable, Callable
+
+import structlog
+
+from segd import systemd
+from segd.collector import Collector
+from segd.config import Config
+from segd.server.collector import CollectorService
+from segd.server.grpc_server import GrpcServer
+from segd.store import Store
+from segd.workspace import SourceDirectory
+from segd.writer import DiskGuard, LogWriter
+
+log = structlog.get_logger(__name__)
+
+SOURCE_REFRESH_SECONDS = 2.0
+RETENTION_CHECK_SECONDS = 3600.0
+
+
+class Daemon:
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = asyncio.Event()
+
+    async def run(self) -> None:
+        """Serve until SIGTERM or SIGINT, then shut down gracefully."""
+        config = self.config
+        store = await Store.open(config.data_dir, config.storage.durability)
+        try:
+            await self._serve(store)
+        finally:
+            await store.close()
+
+    async def _serve(self, store: Store) -> None:
+        config = self.config
+        sources = SourceDirectory(store)
+        await sources.refresh()
+        disk = DiskGuard(config.data_dir, config.storage.min_free_bytes)
+        writer = LogWriter(
+            store, disk, config.storage.max_group_events, config.storage.max_pending_events
+        )
+        await writer.start()
+        collector = Collector(sources, writer, config.limits)
+        server = GrpcServer(config.grpc, config.limits, CollectorService(collector))
+        await server.start()
+        self._tasks = [
+            asyncio.create_task(self._every(SOURCE_REFRESH_SECONDS, sources.refresh)),
+            asyncio.create_task(self._every(RETENTION_CHECK_SECONDS, lambda: prune(store, config))),
+        ]
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self._stopping.set)
+        log.info(
+            "segd.listening",
+            grpc=server.address,
+            data_dir=str(config.data_dir),
+            durability=config.storage.durability,
+        )
+        systemd.notify("READY=1")
+        await self._stopping.wait()
+
+        log.info("segd.stopping", grace_seconds=config.grpc.shutdown_grace_seconds)
+        systemd.notify("STOPPING=1")
+        await server.stop()
+        await writer.close()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await store.log.checkpoint()
+        log.info("segd.stopped")
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    @staticmethod
+    async def _every(seconds: float, job: Callable[[], Awaitable[object]]) -> None:
+        while True:
+            try:
+                await job()
+            except Exception:
+                log.exception("segd.periodic_job_failed")
+            await asyncio.sleep(seconds)
+
+
+async def prune(store: Store, config: Config) -> int:
+    """Delete events past the retention window, and their deduplication keys."""
+    cutoff_ms = (time.time_ns() // 1_000_000) - config.storage.retention_days * 86_400_000
+    first_kept = await store.log.first_seq_received_since(cutoff_ms)
+    if first_kept is None:
+        return 0
+    deleted = await store.log.prune_before(first_kept)
+    if deleted:
+        await store.dedup.forget_before(first_kept)
+        log.info("retention.pruned", events=deleted, first_kept_seq=first_kept)
+    return deleted

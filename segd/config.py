@@ -1,0 +1,152 @@
+"""Settings: one TOML file, every key with a default, command-line flags on top.
+
+The README documents every key; keep the two in agreement.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from segd.errors import ConfigError
+
+Durability = Literal["full", "normal"]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Segment's limits on what one call may carry."""
+
+    max_event_bytes: int = 32 * 1024
+    max_batch_bytes: int = 500 * 1024
+    max_batch_events: int = 2500
+    max_message_id_chars: int = 100
+    max_json_depth: int = 32
+
+
+@dataclass(frozen=True)
+class StorageConfig:
+    """The embedded SQLite event log."""
+
+    #: "full": synchronous=FULL, an acknowledged event survives power loss.
+    #: "normal": synchronous=NORMAL, it survives the process being killed, and the
+    #: last transactions may be lost if the machine loses power.
+    durability: Durability = "full"
+    #: Events older than this are pruned; deduplication covers the same window.
+    retention_days: int = 30
+    #: Below this much free space on the data directory's filesystem, sends get
+    #: UNAVAILABLE until space returns.
+    min_free_bytes: int = 256 * 1024 * 1024
+    #: Most events written in one group commit.
+    max_group_events: int = 10_000
+    #: Most events waiting to be written; beyond it sends get RESOURCE_EXHAUSTED.
+    max_pending_events: int = 100_000
+
+
+@dataclass(frozen=True)
+class GrpcConfig:
+    """The gRPC listener (Collector and, later, Admin services)."""
+
+    listen: str = "127.0.0.1:50051"
+    #: "auto" turns server reflection on only when listening on a loopback address.
+    reflection: Literal["auto", "on", "off"] = "auto"
+    #: Seconds in-flight calls get to finish on SIGTERM.
+    shutdown_grace_seconds: float = 10.0
+    #: Most calls served at once; more get RESOURCE_EXHAUSTED.
+    max_concurrent_calls: int = 1000
+
+
+@dataclass(frozen=True)
+class LogConfig:
+    #: "debug" logs one line per request batch.
+    level: str = "info"
+    #: "auto": JSON when stdout is not a terminal, readable when it is.
+    format: Literal["auto", "json", "console"] = "auto"
+
+
+@dataclass(frozen=True)
+class Config:
+    data_dir: Path = Path("data")
+    storage: StorageConfig = field(default_factory=StorageConfig)
+    grpc: GrpcConfig = field(default_factory=GrpcConfig)
+    limits: Limits = field(default_factory=Limits)
+    log: LogConfig = field(default_factory=LogConfig)
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "segd.db"
+
+
+def default_data_dir() -> Path:
+    """systemd's StateDirectory when run as a unit, else ./data."""
+    state = os.environ.get("STATE_DIRECTORY")
+    return Path(state.split(":")[0]) if state else Path("data")
+
+
+def load(path: Path | None = None, **overrides: Any) -> Config:
+    """Read the TOML file (if any) and apply flag overrides given as dotted keys.
+
+    ``load(path, **{"grpc.listen": "127.0.0.1:0"})``; a value of None means "not given".
+    """
+    raw: dict[str, Any] = {}
+    if path is not None:
+        try:
+            raw = tomllib.loads(path.read_text())
+        except FileNotFoundError as exc:
+            raise ConfigError(f"config file {path} does not exist") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"config file {path}: {exc}") from exc
+    for dotted, value in overrides.items():
+        if value is None:
+            continue
+        section, _, key = dotted.rpartition(".")
+        target = raw.setdefault(section, {}) if section else raw
+        target[key] = value
+    raw.setdefault("data_dir", default_data_dir())
+    return _build(Config, raw, "")
+
+
+def _build(cls: Any, raw: dict[str, Any], where: str) -> Any:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"[{where}] must be a table")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = set(raw) - set(fields)
+    if unknown:
+        name = f"{where}.{sorted(unknown)[0]}" if where else sorted(unknown)[0]
+        raise ConfigError(f"unknown setting {name!r}")
+    kwargs: dict[str, Any] = {}
+    defaults = cls()
+    for name, value in raw.items():
+        current = getattr(defaults, name)
+        key = f"{where}.{name}" if where else name
+        if dataclasses.is_dataclass(current):
+            kwargs[name] = _build(type(current), value, key)
+        elif isinstance(current, Path):
+            kwargs[name] = Path(value)
+        elif isinstance(current, bool) or not isinstance(current, int | float | str):
+            kwargs[name] = value
+        elif isinstance(current, float) and isinstance(value, int | float):
+            kwargs[name] = float(value)
+        elif type(value) is not type(current):
+            raise ConfigError(f"setting {key!r} must be a {type(current).__name__}")
+        else:
+            kwargs[name] = value
+    config = cls(**kwargs)
+    _check(config, where)
+    return config
+
+
+def _check(config: Any, where: str) -> None:
+    if isinstance(config, StorageConfig):
+        if config.durability not in ("full", "normal"):
+            raise ConfigError('storage.durability must be "full" or "normal"')
+        if config.retention_days < 1:
+            raise ConfigError("storage.retention_days must be at least 1")
+    if isinstance(config, GrpcConfig) and config.reflection not in ("auto", "on", "off"):
+        raise ConfigError('grpc.reflection must be "auto", "on" or "off"')
+    if isinstance(config, LogConfig) and config.format not in ("auto", "json", "console"):
+        raise ConfigError('log.format must be "auto", "json" or "console"')

@@ -1,0 +1,56 @@
+"""The domain exceptions of segd, in one tree.
+
+    SegdError
+    ├── ConfigError            a setting is missing or wrong (raised at start-up)
+    ├── InvalidRequest         the request as a whole is malformed        → INVALID_ARGUMENT
+    ├── Unauthenticated        unknown write key or token                 → UNAUTHENTICATED
+    ├── PermissionDenied       disabled source, missing role              → PERMISSION_DENIED
+    ├── NotFound               the named thing does not exist             → NOT_FOUND
+    ├── AlreadyExists          the name is taken                          → ALREADY_EXISTS
+    ├── Overloaded             too much pending work, rate limit          → RESOURCE_EXHAUSTED
+    ├── RequestTooLarge        a batch over the size limits               → RESOURCE_EXHAUSTED
+    └── Unavailable            shutting down, disk low or full            → UNAVAILABLE
+
+Front doors (gRPC, HTTP) map these to their status codes in one table each; messages
+are written for the client and never carry internals.
+"""
+
+
+class SegdError(Exception):
+    """Base of every error segd raises on purpose."""
+
+
+class ConfigError(SegdError):
+    """A configuration value is missing or invalid."""
+
+
+class InvalidRequest(SegdError):
+    """The request is malformed as a whole (not one event of a batch)."""
+
+
+class Unauthenticated(SegdError):
+    """The caller's credentials are unknown."""
+
+
+class PermissionDenied(SegdError):
+    """The caller is known but may not do this."""
+
+
+class NotFound(SegdError):
+    """The named resource does not exist."""
+
+
+class AlreadyExists(SegdError):
+    """A resource with that name or key exists already."""
+
+
+class Overloaded(SegdError):
+    """Too much work is pending; the client should back off and retry."""
+
+
+class RequestTooLarge(SegdError):
+    """The request exceeds a size limit."""
+
+
+class Unavailable(SegdError):
+    """The daemon cannot take writes now (shutting down, disk low); retry later."""

@@ -1,0 +1,72 @@
+"""Building the gRPC server: services, health checking, reflection, message limits."""
+
+from __future__ import annotations
+
+import ipaddress
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from segd.config import GrpcConfig, Limits
+from segd.errors import ConfigError
+from segd.server.collector import SERVICE as COLLECTOR, CollectorService
+
+SERVING = health_pb2.HealthCheckResponse.SERVING
+NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
+
+
+def is_loopback(listen: str) -> bool:
+    host = listen.rsplit(":", 1)[0].strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class GrpcServer:
+    """The gRPC listener; `start` binds, `stop` drains in-flight calls within the grace."""
+
+    def __init__(self, config: GrpcConfig, limits: Limits, collector: CollectorService) -> None:
+        self._config = config
+        # Just above the batch limit: a bigger request is refused before it is read
+        # into memory, with RESOURCE_EXHAUSTED.
+        self._server = grpc.aio.server(
+            maximum_concurrent_rpcs=config.max_concurrent_calls,
+            options=[
+                ("grpc.max_receive_message_length", limits.max_batch_bytes + 4096),
+                ("grpc.so_reuseport", 0),
+            ],
+        )
+        self._server.add_generic_rpc_handlers((collector.rpc_handler(),))
+        self.health = health.aio.HealthServicer()
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, self._server)
+        services = [COLLECTOR.full_name, health.SERVICE_NAME]
+        reflect = config.reflection == "on" or (
+            config.reflection == "auto" and is_loopback(config.listen)
+        )
+        if reflect:
+            reflection.enable_server_reflection([*services, reflection.SERVICE_NAME], self._server)
+        self._services = services
+        self.port = 0
+
+    async def start(self) -> int:
+        try:
+            self.port = self._server.add_insecure_port(self._config.listen)
+        except RuntimeError as exc:
+            raise ConfigError(f"cannot listen on {self._config.listen}: {exc}") from exc
+        await self._server.start()
+        for name in ["", *self._services]:
+            await self.health.set(name, SERVING)
+        return self.port
+
+    @property
+    def address(self) -> str:
+        return f"{self._config.listen.rsplit(':', 1)[0]}:{self.port}"
+
+    async def stop(self) -> None:
+        """Health NOT_SERVING, refuse new calls, let in-flight ones finish within the grace."""
+        await self.health.enter_graceful_shutdown()
+        await self._server.stop(self._config.shutdown_grace_seconds)

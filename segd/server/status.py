@@ -1,0 +1,73 @@
+"""The one table from domain errors to gRPC status codes, and the handler wrapper using it."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any, NoReturn, TypeVar
+
+import grpc
+import structlog
+from google.protobuf.message import DecodeError, Message
+
+from segd import errors
+
+log = structlog.get_logger(__name__)
+
+GRPC_STATUS: dict[type[errors.SegdError], grpc.StatusCode] = {
+    errors.InvalidRequest: grpc.StatusCode.INVALID_ARGUMENT,
+    errors.Unauthenticated: grpc.StatusCode.UNAUTHENTICATED,
+    errors.PermissionDenied: grpc.StatusCode.PERMISSION_DENIED,
+    errors.NotFound: grpc.StatusCode.NOT_FOUND,
+    errors.AlreadyExists: grpc.StatusCode.ALREADY_EXISTS,
+    errors.Overloaded: grpc.StatusCode.RESOURCE_EXHAUSTED,
+    errors.RequestTooLarge: grpc.StatusCode.RESOURCE_EXHAUSTED,
+    errors.Unavailable: grpc.StatusCode.UNAVAILABLE,
+}
+
+M = TypeVar("M", bound=Message)
+R = TypeVar("R")
+
+
+def parse(message_type: type[M], data: bytes) -> M:
+    """Decode a request ourselves: grpc's own decoder answers UNKNOWN with internals."""
+    message = message_type()
+    try:
+        message.ParseFromString(data)
+    except DecodeError as exc:
+        raise errors.InvalidRequest(
+            f"the request is not a valid {message_type.DESCRIPTOR.name} message"
+        ) from exc
+    return message
+
+
+def status_for(exc: errors.SegdError) -> grpc.StatusCode:
+    for cls in type(exc).__mro__:
+        if cls in GRPC_STATUS:
+            return GRPC_STATUS[cls]  # type: ignore[index]
+    return grpc.StatusCode.INTERNAL
+
+
+async def _abort(context: grpc.aio.ServicerContext[Any, Any], exc: BaseException) -> NoReturn:
+    if isinstance(exc, errors.SegdError):
+        await context.abort(status_for(exc), str(exc))
+    log.exception("grpc.handler_failed")
+    await context.abort(grpc.StatusCode.INTERNAL, "internal error; see the daemon's log")
+    raise AssertionError("unreachable")  # abort always raises
+
+
+def handler(
+    fn: Callable[[Any, bytes, grpc.aio.ServicerContext[Any, Any]], Awaitable[R]],
+) -> Callable[[Any, bytes, grpc.aio.ServicerContext[Any, Any]], Awaitable[R]]:
+    """Turn domain errors into their status codes and anything else into a bare INTERNAL."""
+
+    @functools.wraps(fn)
+    async def wrapper(self: Any, request: bytes, context: grpc.aio.ServicerContext[Any, Any]) -> R:
+        try:
+            return await fn(self, request, context)
+        except grpc.aio.AbortError:
+            raise
+        except Exception as exc:
+            await _abort(context, exc)
+
+    return wrapper

@@ -1,0 +1,77 @@
+"""The deduplication index: (source, messageId) keys of logged events, in their own file.
+
+A UNIQUE index on random messageIds inside the durable log costs most of the log's
+write throughput (see DESIGN.md), so the index lives in dedup.db with synchronous=OFF.
+It is derived data and follows the log: it records the last seq it covers, and on
+start it catches up from there, so a crash between committing the log and adding the
+keys loses nothing. A key is a 64-bit hash; the caller confirms a hit against the log,
+so a hash collision can never turn a new event into a "duplicate".
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from segd.store.db import Database, connect
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS keys (
+    key INTEGER PRIMARY KEY,   -- dedup_key(source_id, message_id)
+    seq INTEGER NOT NULL       -- where the event sits in the log
+);
+CREATE INDEX IF NOT EXISTS keys_by_seq ON keys (seq);
+CREATE TABLE IF NOT EXISTS cursor (id INTEGER PRIMARY KEY CHECK (id = 0), seq INTEGER NOT NULL);
+INSERT OR IGNORE INTO cursor VALUES (0, 0);
+"""
+
+
+def dedup_key(source_id: int, message_id: str) -> int:
+    """A signed 64-bit key for (source, messageId), stable across processes."""
+    digest = hashlib.blake2b(f"{source_id}\x00{message_id}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little", signed=True)
+
+
+class DedupIndex:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._conn = db.conn
+
+    @classmethod
+    async def open(cls, path: Path) -> DedupIndex:
+        conn = await connect(path, "off")
+        await conn.executescript(_SCHEMA)
+        return cls(Database(conn))
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    async def cursor(self) -> int:
+        async with self._conn.execute("SELECT seq FROM cursor") as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def lookup(self, keys: Sequence[int]) -> dict[int, int]:
+        """key → seq for the keys already indexed."""
+        found: dict[int, int] = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            async with self._conn.execute(
+                f"SELECT key, seq FROM keys WHERE key IN ({marks})", chunk
+            ) as cursor:
+                for key, seq in await cursor.fetchall():
+                    found[key] = seq
+        return found
+
+    async def add(self, entries: Iterable[tuple[int, int]], covered_seq: int) -> None:
+        """Index (key, seq) pairs and record that the log is covered up to `covered_seq`."""
+        async with self._db.transaction() as conn:
+            await conn.executemany("INSERT OR REPLACE INTO keys VALUES (?, ?)", entries)
+            await conn.execute("UPDATE cursor SET seq = ?", (covered_seq,))
+
+    async def forget_before(self, seq: int) -> None:
+        """Drop keys of events pruned from the log."""
+        async with self._db.transaction() as conn:
+            await conn.execute("DELETE FROM keys WHERE seq < ?", (seq,))

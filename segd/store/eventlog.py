@@ -1,0 +1,115 @@
+"""The event log: append in group commits, read by sequence number, prune by age."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from segd.store.db import Database
+
+#: (seq, source_id, message_id, type, name, user_id, anonymous_id, received_at_ms, payload)
+LogRow = tuple[int, int, str, int, str, str, str, int, bytes]
+
+_INSERT = (
+    "INSERT INTO events (seq, source_id, message_id, type, name, user_id, anonymous_id,"
+    " received_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    seq: int
+    source_id: int
+    message_id: str
+    received_at_ms: int
+    payload: bytes
+
+
+class EventLog:
+    """The append-only log in the main database.
+
+    Writes go through `writer` (one transaction at a time); reads use `reader`, a
+    second connection, so that they never see a transaction that is not committed.
+    """
+
+    def __init__(self, writer: Database, reader: Database) -> None:
+        self._writer = writer
+        self._conn = reader.conn
+
+    async def last_seq(self) -> int:
+        """The highest seq ever assigned (AUTOINCREMENT never reuses one, even after pruning)."""
+        async with self._conn.execute(
+            "SELECT seq FROM sqlite_sequence WHERE name = 'events'"
+        ) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def append(self, rows: Sequence[LogRow]) -> None:
+        """Append rows (their seqs assigned by the caller, ascending) in one transaction."""
+        async with self._writer.transaction() as conn:
+            await conn.executemany(_INSERT, rows)
+
+    async def message_ids(self, seqs: Iterable[int]) -> dict[int, tuple[int, str]]:
+        """seq → (source_id, message_id) for those of `seqs` still in the log."""
+        wanted = list(seqs)
+        found: dict[int, tuple[int, str]] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            async with self._conn.execute(
+                f"SELECT seq, source_id, message_id FROM events WHERE seq IN ({marks})", chunk
+            ) as cursor:
+                for seq, source_id, message_id in await cursor.fetchall():
+                    found[seq] = (source_id, message_id)
+        return found
+
+    async def read_after(self, cursor_seq: int, limit: int) -> list[StoredEvent]:
+        """Up to `limit` events with seq > cursor_seq, in order."""
+        async with self._conn.execute(
+            "SELECT seq, source_id, message_id, received_at, payload FROM events"
+            " WHERE seq > ? ORDER BY seq LIMIT ?",
+            (cursor_seq, limit),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [StoredEvent(*row) for row in rows]
+
+    async def first_seq_received_since(self, since_ms: int) -> int | None:
+        """The first seq received at or after `since_ms` (by binary search on seq).
+
+        receivedAt grows with seq (both are set by the single writer), so no index on
+        received_at is needed for retention.
+        """
+        async with self._conn.execute("SELECT min(seq), max(seq) FROM events") as cursor:
+            row = await cursor.fetchone()
+        if row is None or row[0] is None:
+            return None
+        lo, hi = int(row[0]), int(row[1]) + 1
+        while lo < hi:
+            mid = (lo + hi) // 2
+            async with self._conn.execute(
+                "SELECT seq, received_at FROM events WHERE seq >= ? ORDER BY seq LIMIT 1", (mid,)
+            ) as cursor:
+                found = await cursor.fetchone()
+            if found is None or found[1] >= since_ms:
+                hi = mid
+            else:
+                lo = int(found[0]) + 1
+        return lo
+
+    async def prune_before(self, seq: int, chunk: int = 10_000) -> int:
+        """Delete events with seq < `seq`, a chunk per transaction; returns how many."""
+        deleted = 0
+        while True:
+            async with self._writer.transaction() as conn, conn.execute(
+                "DELETE FROM events WHERE seq IN"
+                " (SELECT seq FROM events WHERE seq < ? ORDER BY seq LIMIT ?)",
+                (seq, chunk),
+            ) as cursor:
+                count = cursor.rowcount
+            deleted += count
+            if count < chunk:
+                return deleted
+
+    async def checkpoint(self) -> None:
+        """Fold the WAL back into the database file (on shutdown)."""
+        await self._writer.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
