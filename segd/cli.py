@@ -15,7 +15,9 @@ from segd.store import Store
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="segd", description="A self-hosted customer data platform.")
+    parser = argparse.ArgumentParser(
+        prog="segd", description="A self-hosted customer data platform."
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     def common(p: argparse.ArgumentParser) -> None:
@@ -83,7 +85,8 @@ def _serve(config: config_module.Config) -> int:
 
     if not config.database_path.exists():
         raise ConfigError(
-            f"no workspace in {config.data_dir}; create one with: segd init --data-dir {config.data_dir}"
+            f"no workspace in {config.data_dir};"
+            f" create one with: segd init --data-dir {config.data_dir}"
         )
     asyncio.run(Daemon(config).run())
     return 0

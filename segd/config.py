@@ -107,7 +107,8 @@ def load(path: Path | None = None, **overrides: Any) -> Config:
         target = raw.setdefault(section, {}) if section else raw
         target[key] = value
     raw.setdefault("data_dir", default_data_dir())
-    return _build(Config, raw, "")
+    config: Config = _build(Config, raw, "")
+    return config
 
 
 def _build(cls: Any, raw: dict[str, Any], where: str) -> Any:

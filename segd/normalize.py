@@ -111,7 +111,9 @@ def normalize(event: event_pb2.Event, now_ns: int, limits: Limits) -> Rejection 
     """
     kind = event.type
     if kind not in KNOWN_TYPES:
-        return Rejection("missing_type", "type must be identify, track, page, screen, group or alias")
+        return Rejection(
+            "missing_type", "type must be identify, track, page, screen, group or alias"
+        )
     if not event.user_id and not event.anonymous_id:
         return Rejection("missing_identity", "userId or anonymousId is required")
     if kind == TRACK and not event.event:

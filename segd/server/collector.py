@@ -17,7 +17,8 @@ Context = grpc.aio.ServicerContext[Any, Any]
 
 def batch_response(result: BatchResult) -> collector_pb2.SendBatchResponse:
     response = collector_pb2.SendBatchResponse(
-        outcomes=result.outcomes, message_ids=result.message_ids
+        outcomes=result.outcomes,  # type: ignore[arg-type]
+        message_ids=result.message_ids,
     )
     for index, rejection in result.rejections:
         response.rejections.add(index=index, reason=rejection.reason, message=rejection.message)
@@ -42,10 +43,11 @@ class CollectorService:
             _, rejection = result.rejections[0]
             raise InvalidRequest(f"{rejection.reason}: {rejection.message}")
         return collector_pb2.SendResponse(
-            outcome=result.outcomes[0], message_id=result.message_ids[0]
+            outcome=result.outcomes[0],  # type: ignore[arg-type]
+            message_id=result.message_ids[0],
         )
 
-    def rpc_handler(self) -> grpc.GenericRpcHandler:
+    def rpc_handler(self) -> grpc.GenericRpcHandler:  # type: ignore[type-arg]
         """Handlers that take the raw request bytes, so that `parse` owns decoding errors."""
         methods = {
             "SendBatch": grpc.unary_unary_rpc_method_handler(

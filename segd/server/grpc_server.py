@@ -10,7 +10,8 @@ from grpc_reflection.v1alpha import reflection
 
 from segd.config import GrpcConfig, Limits
 from segd.errors import ConfigError
-from segd.server.collector import SERVICE as COLLECTOR, CollectorService
+from segd.server.collector import SERVICE as COLLECTOR
+from segd.server.collector import CollectorService
 
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
@@ -41,7 +42,7 @@ class GrpcServer:
             ],
         )
         self._server.add_generic_rpc_handlers((collector.rpc_handler(),))
-        self.health = health.aio.HealthServicer()
+        self.health = health.aio.HealthServicer()  # type: ignore[attr-defined]
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self._server)
         services = [COLLECTOR.full_name, health.SERVICE_NAME]
         reflect = config.reflection == "on" or (

@@ -39,7 +39,7 @@ class Store:
     @classmethod
     async def open(cls, data_dir: Path, durability: str) -> Store:
         """Connections: the log writer, readers, workspace writes; and dedup.db."""
-        data_dir.mkdir(parents=True, exist_ok=True)
+        data_dir.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - once, at start-up
         path = data_dir / "segd.db"
         databases: list[Database] = []
         try:

@@ -45,7 +45,9 @@ async def migrate(conn: aiosqlite.Connection) -> int:
     for number, script in _migrations():
         if number <= version:
             continue
-        await conn.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version={number};\nCOMMIT;")
+        await conn.executescript(
+            f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version={number};\nCOMMIT;"
+        )
         version = number
     return version
 
@@ -62,7 +64,9 @@ class Database:
         self._lock = asyncio.Lock()
 
     @contextlib.asynccontextmanager
-    async def transaction(self, begin: str = "BEGIN IMMEDIATE") -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(
+        self, begin: str = "BEGIN IMMEDIATE"
+    ) -> AsyncIterator[aiosqlite.Connection]:
         async with self._lock:
             await self.conn.execute(begin)
             try:

@@ -100,11 +100,14 @@ class EventLog:
         """Delete events with seq < `seq`, a chunk per transaction; returns how many."""
         deleted = 0
         while True:
-            async with self._writer.transaction() as conn, conn.execute(
-                "DELETE FROM events WHERE seq IN"
-                " (SELECT seq FROM events WHERE seq < ? ORDER BY seq LIMIT ?)",
-                (seq, chunk),
-            ) as cursor:
+            async with (
+                self._writer.transaction() as conn,
+                conn.execute(
+                    "DELETE FROM events WHERE seq IN"
+                    " (SELECT seq FROM events WHERE seq < ? ORDER BY seq LIMIT ?)",
+                    (seq, chunk),
+                ) as cursor,
+            ):
                 count = cursor.rowcount
             deleted += count
             if count < chunk:

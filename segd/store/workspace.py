@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
+from typing import Any
 
 from segd.errors import AlreadyExists
 from segd.store.db import Database
@@ -22,9 +23,9 @@ class Source:
 _SOURCE_COLUMNS = "id, name, slug, write_key, enabled, created_at"
 
 
-def _source(row: sqlite3.Row | tuple[object, ...]) -> Source:
+def _source(row: sqlite3.Row | tuple[Any, ...]) -> Source:
     id_, name, slug, write_key, enabled, created_at = row
-    return Source(int(id_), str(name), str(slug), str(write_key), bool(enabled), int(created_at))  # type: ignore[call-overload]
+    return Source(int(id_), str(name), str(slug), str(write_key), bool(enabled), int(created_at))
 
 
 class WorkspaceStore:
@@ -34,11 +35,14 @@ class WorkspaceStore:
 
     async def insert_source(self, name: str, slug: str, write_key: str, now_ms: int) -> Source:
         try:
-            async with self._db.transaction() as conn, conn.execute(
-                "INSERT INTO sources (name, slug, write_key, enabled, created_at)"
-                f" VALUES (?, ?, ?, 1, ?) RETURNING {_SOURCE_COLUMNS}",
-                (name, slug, write_key, now_ms),
-            ) as cursor:
+            async with (
+                self._db.transaction() as conn,
+                conn.execute(
+                    "INSERT INTO sources (name, slug, write_key, enabled, created_at)"
+                    f" VALUES (?, ?, ?, 1, ?) RETURNING {_SOURCE_COLUMNS}",
+                    (name, slug, write_key, now_ms),
+                ) as cursor,
+            ):
                 row = await cursor.fetchone()
         except sqlite3.IntegrityError as exc:
             raise AlreadyExists(f"a source with the slug {slug!r} exists already") from exc

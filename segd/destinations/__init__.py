@@ -1,0 +1,1 @@
+"""Destination plugins and the registry that finds them through entry points."""

@@ -1,0 +1,127 @@
+"""The event in Segment's JSON shape, both ways.
+
+`to_json` gives what destinations, the debugger and the archive see (the JSON of the
+call as Segment documents it); `from_json` reads one call of the HTTP Tracking API.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from segd.api.v1 import event_pb2
+from segd.normalize import JSON_PARTS, TYPE_NAMES
+
+TYPES_BY_NAME: dict[str, int] = {name: value for value, name in TYPE_NAMES.items()}
+
+#: proto field → Segment JSON key, for the plain string fields.
+_STRING_FIELDS = {
+    "message_id": "messageId",
+    "user_id": "userId",
+    "anonymous_id": "anonymousId",
+    "event": "event",
+    "name": "name",
+    "category": "category",
+    "group_id": "groupId",
+    "previous_id": "previousId",
+}
+_TIME_FIELDS = {
+    "timestamp": "timestamp",
+    "original_timestamp": "originalTimestamp",
+    "sent_at": "sentAt",
+    "received_at": "receivedAt",
+}
+
+
+class EventFormatError(ValueError):
+    """A JSON call that cannot become an event; `reason` is machine-readable."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+def format_time(ts: Any) -> str:
+    """RFC 3339 in UTC with milliseconds, as Segment writes them."""
+    moment = datetime.fromtimestamp(ts.seconds, UTC).replace(microsecond=ts.nanos // 1000)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def to_json(event: event_pb2.Event) -> dict[str, Any]:
+    """The Segment JSON of an event; absent fields are left out."""
+    out: dict[str, Any] = {"type": TYPE_NAMES.get(event.type, "")}
+    for field, key in _STRING_FIELDS.items():
+        value = getattr(event, field)
+        if value:
+            out[key] = value
+    for part in JSON_PARTS:
+        text = getattr(event, part)
+        if text:
+            out[part] = json.loads(text)
+    for field, key in _TIME_FIELDS.items():
+        if event.HasField(field):
+            out[key] = format_time(getattr(event, field))
+    if event.version:
+        out["version"] = event.version
+    return out
+
+
+def parse_time(value: Any, key: str) -> datetime:
+    if not isinstance(value, str):
+        raise EventFormatError("invalid_timestamp", f"{key} must be an ISO 8601 string")
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise EventFormatError("invalid_timestamp", f"{key} is not an ISO 8601 time") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _id(value: Any, key: str) -> str:
+    # Segment's libraries accept numeric ids and send them as strings.
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise EventFormatError("invalid_field", f"{key} must be a string")
+    return str(value)
+
+
+def from_json(call: Any, default_type: str | None = None) -> event_pb2.Event:
+    """One call of the HTTP Tracking API as an Event (not yet normalised).
+
+    `default_type` is the call named by the URL (/v1/track); a batch item names its own.
+    """
+    if not isinstance(call, dict):
+        raise EventFormatError("not_an_object", "each event must be a JSON object")
+    # The URL names the call (/v1/track); a batch item names its own.
+    type_name = default_type or call.get("type")
+    kind = TYPES_BY_NAME.get(type_name) if isinstance(type_name, str) else None
+    if kind is None:
+        raise EventFormatError(
+            "missing_type", "type must be identify, track, page, screen, group or alias"
+        )
+    event = event_pb2.Event(type=kind)  # type: ignore[arg-type]
+    for field, key in _STRING_FIELDS.items():
+        if key in call:
+            setattr(event, field, _id(call[key], key))
+    for part in JSON_PARTS:
+        value = call.get(part)
+        if value is None:
+            continue
+        if not isinstance(value, dict):
+            raise EventFormatError("not_an_object", f"{part} must be a JSON object")
+        try:
+            text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        except ValueError as exc:
+            raise EventFormatError("non_finite_number", f"{part}: {exc}") from exc
+        except RecursionError as exc:
+            raise EventFormatError("too_deep", f"{part} is nested too deeply") from exc
+        setattr(event, part, text)
+    for field, key in _TIME_FIELDS.items():
+        if key == "receivedAt" or call.get(key) is None:
+            continue
+        getattr(event, field).FromDatetime(parse_time(call[key], key))
+    version = call.get("version")
+    if isinstance(version, int) and not isinstance(version, bool):
+        event.version = version
+    return event
