@@ -1,0 +1,229 @@
+"""The warehouse destination: Segment's warehouse tables in DuckDB or PostgreSQL.
+
+Each `send_batch` is one load, committed before it returns: the events of a batch are
+reported delivered only once they are in the warehouse. The sync interval (every
+`sync_interval_seconds` or `sync_max_events`, whichever comes first) is therefore the
+router's batching for this destination: the event log is already a durable buffer,
+so the router waits and hands over up to `sync_max_events` at a time rather than
+the plugin holding events in memory that it could not yet acknowledge. A load that
+fails (warehouse unreachable, DuckDB file held by another process) fails the whole
+batch as retryable, and the redelivery is idempotent (every table is keyed by `id`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+import structlog
+from pydantic import Field, SecretStr, field_validator, model_validator
+
+from segd.destinations.base import (
+    BatchResult,
+    Category,
+    Destination,
+    DestinationSettings,
+    Failure,
+    OutboundEvent,
+)
+from segd.warehouse import Backend, SyncStatus, WarehouseUnavailable, load, read_state
+from segd.warehouse.naming import is_plain_identifier
+
+log = structlog.get_logger(__name__)
+
+T = TypeVar("T")
+
+DEFAULT_DUCKDB_FILE = "warehouse.duckdb"
+MAX_ERROR_CHARS = 500
+
+
+class WarehouseSettings(DestinationSettings):
+    """Where the warehouse is and how often it is loaded."""
+
+    backend: Literal["duckdb", "postgres"] = Field(
+        "duckdb", description="duckdb: a file in the data directory; postgres: a server."
+    )
+    duckdb_path: str = Field(
+        DEFAULT_DUCKDB_FILE,
+        description="The DuckDB file; a relative path is inside segd's data directory.",
+    )
+    postgres_url: SecretStr | None = Field(
+        None,
+        description="postgresql://user:password@host:5432/database (backend postgres).",
+    )
+    state_schema: str = Field(
+        "_segd",
+        description="Schema for segd's bookkeeping (sync status) inside the warehouse.",
+    )
+    sync_interval_seconds: float = Field(
+        60.0, gt=0, le=86_400, description="Load at least this often while events wait."
+    )
+    sync_max_events: int = Field(
+        10_000, ge=1, le=100_000, description="Load as soon as this many events wait."
+    )
+
+    @field_validator("state_schema")
+    @classmethod
+    def _plain_schema(cls, value: str) -> str:
+        if not is_plain_identifier(value):
+            raise ValueError(
+                "must be lower-case letters, digits and underscores, not starting with a digit"
+            )
+        return value
+
+    @field_validator("postgres_url")
+    @classmethod
+    def _postgres_scheme(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(
+            ("postgresql://", "postgres://")
+        ):
+            raise ValueError("must be a postgresql:// URL")
+        return value
+
+    @model_validator(mode="after")
+    def _backend_is_complete(self) -> WarehouseSettings:
+        if self.backend == "postgres" and self.postgres_url is None:
+            raise ValueError("postgres_url is required when backend is postgres")
+        if self.backend == "duckdb" and not self.duckdb_path.strip():
+            raise ValueError("duckdb_path must name a file")
+        return self
+
+
+def make_backend(settings: WarehouseSettings, data_dir: Path | None) -> Backend:
+    """The backend the settings name; a relative DuckDB path is taken in `data_dir`."""
+    if settings.backend == "postgres":
+        from segd.warehouse.postgres_backend import PostgresBackend
+
+        assert settings.postgres_url is not None  # checked by the settings model
+        return PostgresBackend(settings.postgres_url.get_secret_value())
+    from segd.warehouse.duckdb_backend import DuckDBBackend
+
+    path = Path(settings.duckdb_path).expanduser()
+    if not path.is_absolute():
+        path = (data_dir or Path.cwd()) / path
+    return DuckDBBackend(path)
+
+
+def _error_text(exc: BaseException) -> str:
+    text = str(exc) if isinstance(exc, WarehouseUnavailable) else f"{type(exc).__name__}: {exc}"
+    return text.strip()[:MAX_ERROR_CHARS]
+
+
+class Warehouse(Destination):
+    """Loads events into Segment's warehouse layout, one schema per source."""
+
+    name = "warehouse"
+    display_name = "Data Warehouse"
+    category = Category.WAREHOUSE
+    description = "Segment-compatible warehouse tables in DuckDB (embedded) or PostgreSQL."
+    Settings = WarehouseSettings
+
+    def __init__(self, settings: DestinationSettings, data_dir: Path | None = None) -> None:
+        super().__init__(settings)
+        assert isinstance(settings, WarehouseSettings)
+        self._settings = settings
+        self._backend = make_backend(settings, data_dir)
+        # One worker thread: loads never overlap, even one whose caller was cancelled.
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warehouse")
+        self._status = SyncStatus(self._backend.describe())
+        self._log = log.bind(destination=self.name, warehouse=self._status.warehouse)
+
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, functools.partial(fn, *args))
+
+    def _failed(self, exc: BaseException) -> str:
+        message = _error_text(exc)
+        self._status = SyncStatus(
+            self._status.warehouse, self._status.state, message, datetime.now(UTC)
+        )
+        return message
+
+    async def open(self) -> None:
+        """Read the warehouse's bookkeeping; an unreachable warehouse is not fatal here."""
+        await self._refresh_state()
+
+    async def _refresh_state(self) -> None:
+        def read() -> Any:
+            with self._backend.transaction():
+                return read_state(self._backend, self._settings.state_schema)
+
+        try:
+            state = await self._run(read)
+        except Exception as exc:
+            self._log.warning("warehouse.unreachable", error=self._failed(exc))
+            return
+        self._status = SyncStatus(
+            self._status.warehouse, state, self._status.last_error, self._status.last_error_at
+        )
+
+    async def send_batch(self, events: Sequence[OutboundEvent]) -> BatchResult:
+        """Load the batch in one transaction; returns once it has committed."""
+        failures: dict[int, Failure] = {}
+        items: list[tuple[str, Any]] = []
+        positions: list[int] = []
+        for index, event in enumerate(events):
+            if is_plain_identifier(event.source_slug):
+                items.append((event.source_slug, event.body))
+                positions.append(index)
+            else:
+                failures[index] = Failure(
+                    False, f"source slug {event.source_slug!r} is not a usable schema name"
+                )
+        if not items:
+            return BatchResult(failures)
+        now = datetime.now(UTC)
+        try:
+            report = await self._run(load, self._backend, items, now, self._settings.state_schema)
+        except Exception as exc:
+            message = self._failed(exc)
+            self._log.warning("warehouse.load_failed", events=len(items), error=message)
+            return BatchResult.all_failed(len(events), Failure(True, message))
+        for position, reason in report.rejected.items():
+            failures[positions[position]] = Failure(False, reason)
+        if report.state is not None:
+            self._status = SyncStatus(
+                self._status.warehouse,
+                report.state,
+                self._status.last_error,
+                self._status.last_error_at,
+            )
+        self._log.info(
+            "warehouse.loaded",
+            events=report.events,
+            rows=sum(report.rows.values()),
+            tables=len(report.rows),
+            discards=report.discards,
+            rejected=len(report.rejected),
+            seconds=round((datetime.now(UTC) - now).total_seconds(), 3),
+        )
+        return BatchResult(failures)
+
+    async def sync_status(self) -> SyncStatus:
+        """Last sync time, rows loaded per table, discards and the last error."""
+        if self._status.state.syncs == 0:
+            # Nothing loaded by this process yet: the warehouse may know more.
+            await self._refresh_state()
+        return self._status
+
+    async def healthcheck(self) -> str | None:
+        def ping() -> None:
+            with self._backend.transaction():
+                self._backend.fetch("SELECT 1")
+
+        try:
+            await self._run(ping)
+        except Exception as exc:
+            return _error_text(exc)
+        return None
+
+    async def close(self) -> None:
+        try:
+            await self._run(self._backend.close)
+        finally:
+            self._executor.shutdown(wait=False)
