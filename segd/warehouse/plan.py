@@ -140,11 +140,21 @@ class _Planner:
             table._use(column, kind)
         converted["uuid_ts"] = self.now
         key = str(converted["id"])
-        if row.upsert and key in table.rows:
-            # Later identifies in the batch win, trait by trait.
-            table.rows[key].update(converted)
-        else:
-            table.rows.setdefault(key, converted)
+        current = table.rows.get(key)
+        if current is None:
+            table.rows[key] = converted
+        elif row.upsert:
+            _merge_user(current, converted)
+
+
+def _merge_user(current: dict[str, Any], new: dict[str, Any]) -> None:
+    """Fold two identifies of one user: the newer wins trait by trait, the older fills gaps."""
+    before, after = current.get("received_at"), new.get("received_at")
+    if before is None or after is None or after >= before:
+        current.update(new)
+    else:
+        for column, value in new.items():
+            current.setdefault(column, value)
 
 
 def _convert(value: Any, kind: Kind) -> Any:
