@@ -51,6 +51,7 @@ class Sender:
         self.daemon, self.write_key, self.batch = daemon, write_key, batch
         self.acked: list[str] = []
         self.errors: list[grpc.StatusCode] = []
+        self.details: list[str] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -73,6 +74,7 @@ class Sender:
                     )
                 except grpc.RpcError as error:
                     self.errors.append(error.code())
+                    self.details.append(error.details() or "")
                     if error.code() == grpc.StatusCode.UNAVAILABLE:
                         return
                     continue
@@ -118,7 +120,7 @@ def test_sigterm_finishes_in_flight_calls_and_exits_zero(daemon: Daemon) -> None
         sender.wait_for(1000)
         assert daemon.stop() == 0
     assert "segd.stopped" in {str(entry.get("event")) for entry in daemon.logs}
-    assert set(sender.errors) <= {grpc.StatusCode.UNAVAILABLE}
+    assert sender.errors and set(sender.errors) == {grpc.StatusCode.UNAVAILABLE}, sender.details
     assert set(sender.acked) <= set(stored_message_ids(daemon.data_dir))
 
 
