@@ -41,7 +41,7 @@ def _refusing(handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:  # type:
     return make(_refuse)  # type: ignore[no-any-return]
 
 
-class DrainInterceptor(grpc.aio.ServerInterceptor):
+class DrainInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
     """Refuses new calls with UNAVAILABLE once `draining` is set (health checks excepted)."""
 
     def __init__(self, keep_serving: tuple[str, ...] = ("/grpc.health.v1.Health/",)) -> None:
