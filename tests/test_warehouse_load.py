@@ -249,8 +249,9 @@ def test_events_that_cannot_be_loaded_fail_permanently_alone(target: Target) -> 
         ({"backend": "postgres", "postgres_url": "mysql://x"}, "postgresql:// URL"),
         ({"backend": "oracle"}, "backend"),
         ({"state_schema": "Bad-Name"}, "lower-case letters"),
-        ({"sync_interval_seconds": 0}, "greater than 0"),
-        ({"sync_max_events": 0}, "greater than or equal to 1"),
+        ({"batch_max_wait_seconds": -1}, "greater than or equal to 0"),
+        ({"batch_size": 0}, "greater than or equal to 1"),
+        ({"batch_size": 10_001}, "less than or equal to 10000"),
         ({"duckdb_path": " "}, "duckdb_path must name a file"),
         ({"unknown": 1}, "Extra inputs are not permitted"),
     ],
@@ -266,5 +267,17 @@ def test_settings_schema_marks_the_url_secret() -> None:
     schema = Warehouse.settings_schema()
     url = schema["properties"]["postgres_url"]
     assert json.dumps(url).count('"password"') == 1 and '"writeOnly": true' in json.dumps(url)
-    assert schema["properties"]["sync_max_events"]["default"] == 10_000
-    assert schema["properties"]["sync_interval_seconds"]["default"] == 60
+    # The sync interval is the router's batching for this destination.
+    assert schema["properties"]["batch_size"]["default"] == 10_000
+    assert schema["properties"]["batch_max_wait_seconds"]["default"] == 60
+
+
+def test_duckdb_path_is_taken_in_the_data_directory_unless_absolute(tmp_path: Path) -> None:
+    batch = outbound("shop", first_batch()[1:2])
+    # Relative, and nobody said where the data directory is: a clear, retryable error.
+    result = asyncio.run(_send_once(Warehouse(WarehouseSettings()), batch))
+    assert result.failures[0].retryable and "no data directory" in result.failures[0].error
+    # Absolute: no data directory needed.
+    absolute = WarehouseSettings(duckdb_path=str(tmp_path / "elsewhere" / "wh.duckdb"))
+    assert asyncio.run(_send_once(Warehouse(absolute), batch)).failures == {}
+    assert (tmp_path / "elsewhere" / "wh.duckdb").exists()

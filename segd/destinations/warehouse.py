@@ -1,13 +1,14 @@
 """The warehouse destination: Segment's warehouse tables in DuckDB or PostgreSQL.
 
 Each `send_batch` is one load, committed before it returns: the events of a batch are
-reported delivered only once they are in the warehouse. The sync interval (every
-`sync_interval_seconds` or `sync_max_events`, whichever comes first) is therefore the
-router's batching for this destination: the event log is already a durable buffer,
-so the router waits and hands over up to `sync_max_events` at a time rather than
-the plugin holding events in memory that it could not yet acknowledge. A load that
-fails (warehouse unreachable, DuckDB file held by another process) fails the whole
-batch as retryable, and the redelivery is idempotent (every table is keyed by `id`).
+reported delivered only once they are in the warehouse. The sync interval (a load
+every minute or every 10,000 events, whichever comes first) is therefore this
+destination's batching, which the router applies: the settings redeclare the router's
+`batch_max_wait_seconds` (60) and `batch_size` (10,000). The event log is already a
+durable buffer, so the router waits and hands over a full batch rather than the plugin
+holding events in memory that it could not yet acknowledge. A load that fails
+(warehouse unreachable, DuckDB file held by another process) fails the whole batch as
+retryable, and the redelivery is idempotent (every table is keyed by `id`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import asyncio
 import functools
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -31,7 +33,15 @@ from segd.destinations.base import (
     Failure,
     OutboundEvent,
 )
-from segd.warehouse import Backend, SyncStatus, WarehouseUnavailable, load, read_state
+from segd.errors import ConfigError
+from segd.warehouse import (
+    Backend,
+    SyncStatus,
+    WarehouseState,
+    WarehouseUnavailable,
+    load,
+    read_state,
+)
 from segd.warehouse.naming import is_plain_identifier
 
 log = structlog.get_logger(__name__)
@@ -60,11 +70,21 @@ class WarehouseSettings(DestinationSettings):
         "_segd",
         description="Schema for segd's bookkeeping (sync status) inside the warehouse.",
     )
-    sync_interval_seconds: float = Field(
-        60.0, gt=0, le=86_400, description="Load at least this often while events wait."
+    # The sync interval: the router hands over a batch when this many events wait, or
+    # when the oldest has waited this long (these redeclare the router's defaults).
+    batch_size: int = Field(
+        10_000,
+        ge=1,
+        le=10_000,
+        title="Sync size",
+        description="Load as soon as this many events wait.",
     )
-    sync_max_events: int = Field(
-        10_000, ge=1, le=100_000, description="Load as soon as this many events wait."
+    batch_max_wait_seconds: float = Field(
+        60.0,
+        ge=0.0,
+        le=3600.0,
+        title="Sync interval",
+        description="Load at least this often (seconds) while events wait.",
     )
 
     @field_validator("state_schema")
@@ -95,7 +115,11 @@ class WarehouseSettings(DestinationSettings):
 
 
 def make_backend(settings: WarehouseSettings, data_dir: Path | None) -> Backend:
-    """The backend the settings name; a relative DuckDB path is taken in `data_dir`."""
+    """The backend the settings name; a relative DuckDB path is taken in `data_dir`.
+
+    Raises:
+        ConfigError: the DuckDB path is relative and there is no data directory.
+    """
     if settings.backend == "postgres":
         from segd.warehouse.postgres_backend import PostgresBackend
 
@@ -105,13 +129,28 @@ def make_backend(settings: WarehouseSettings, data_dir: Path | None) -> Backend:
 
     path = Path(settings.duckdb_path).expanduser()
     if not path.is_absolute():
-        path = (data_dir or Path.cwd()) / path
+        if data_dir is None:
+            raise ConfigError(
+                f"duckdb_path {settings.duckdb_path!r} is relative and no data directory"
+                " was given to resolve it"
+            )
+        path = data_dir / path
     return DuckDBBackend(path)
 
 
 def _error_text(exc: BaseException) -> str:
     text = str(exc) if isinstance(exc, WarehouseUnavailable) else f"{type(exc).__name__}: {exc}"
     return text.strip()[:MAX_ERROR_CHARS]
+
+
+def _read_state(backend: Backend, state_schema: str) -> WarehouseState:
+    with backend.transaction():
+        return read_state(backend, state_schema)
+
+
+def _ping(backend: Backend) -> None:
+    with backend.transaction():
+        backend.fetch("SELECT 1")
 
 
 class Warehouse(Destination):
@@ -127,11 +166,24 @@ class Warehouse(Destination):
         super().__init__(settings)
         assert isinstance(settings, WarehouseSettings)
         self._settings = settings
-        self._backend = make_backend(settings, data_dir)
+        #: segd's data directory, where a relative DuckDB path lives; whoever builds the
+        #: plugin sets it before open().
+        self.data_dir = data_dir
+        self._backend_instance: Backend | None = None
         # One worker thread: loads never overlap, even one whose caller was cancelled.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warehouse")
-        self._status = SyncStatus(self._backend.describe())
-        self._log = log.bind(destination=self.name, warehouse=self._status.warehouse)
+        where = f"duckdb {settings.duckdb_path}" if settings.backend == "duckdb" else "postgres"
+        self._status = SyncStatus(where)
+        self._log = log.bind(destination=self.name)
+
+    @property
+    def _backend(self) -> Backend:
+        if self._backend_instance is None:
+            self._backend_instance = make_backend(self._settings, self.data_dir)
+            where = self._backend_instance.describe()
+            self._status = replace(self._status, warehouse=where)
+            self._log = log.bind(destination=self.name, warehouse=where)
+        return self._backend_instance
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
         loop = asyncio.get_running_loop()
@@ -139,9 +191,7 @@ class Warehouse(Destination):
 
     def _failed(self, exc: BaseException) -> str:
         message = _error_text(exc)
-        self._status = SyncStatus(
-            self._status.warehouse, self._status.state, message, datetime.now(UTC)
-        )
+        self._status = replace(self._status, last_error=message, last_error_at=datetime.now(UTC))
         return message
 
     async def open(self) -> None:
@@ -149,18 +199,12 @@ class Warehouse(Destination):
         await self._refresh_state()
 
     async def _refresh_state(self) -> None:
-        def read() -> Any:
-            with self._backend.transaction():
-                return read_state(self._backend, self._settings.state_schema)
-
         try:
-            state = await self._run(read)
+            state = await self._run(_read_state, self._backend, self._settings.state_schema)
         except Exception as exc:
             self._log.warning("warehouse.unreachable", error=self._failed(exc))
             return
-        self._status = SyncStatus(
-            self._status.warehouse, state, self._status.last_error, self._status.last_error_at
-        )
+        self._status = replace(self._status, state=state)
 
     async def send_batch(self, events: Sequence[OutboundEvent]) -> BatchResult:
         """Load the batch in one transaction; returns once it has committed."""
@@ -183,16 +227,11 @@ class Warehouse(Destination):
         except Exception as exc:
             message = self._failed(exc)
             self._log.warning("warehouse.load_failed", events=len(items), error=message)
-            return BatchResult.all_failed(len(events), Failure(True, message))
+            return BatchResult({**{i: Failure(True, message) for i in positions}, **failures})
         for position, reason in report.rejected.items():
             failures[positions[position]] = Failure(False, reason)
         if report.state is not None:
-            self._status = SyncStatus(
-                self._status.warehouse,
-                report.state,
-                self._status.last_error,
-                self._status.last_error_at,
-            )
+            self._status = replace(self._status, state=report.state)
         self._log.info(
             "warehouse.loaded",
             events=report.events,
@@ -212,18 +251,15 @@ class Warehouse(Destination):
         return self._status
 
     async def healthcheck(self) -> str | None:
-        def ping() -> None:
-            with self._backend.transaction():
-                self._backend.fetch("SELECT 1")
-
         try:
-            await self._run(ping)
+            await self._run(_ping, self._backend)
         except Exception as exc:
             return _error_text(exc)
         return None
 
     async def close(self) -> None:
         try:
-            await self._run(self._backend.close)
+            if self._backend_instance is not None:
+                await self._run(self._backend_instance.close)
         finally:
             self._executor.shutdown(wait=False)
