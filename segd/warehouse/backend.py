@@ -58,10 +58,12 @@ class Backend(abc.ABC):
         self,
         ref: TableRef,
         columns: Sequence[tuple[str, Kind]],
-        rows: Sequence[tuple[Any, ...]],
+        rows: Sequence[Mapping[str, Any]],
         conflict: str,
     ) -> int:
         """INSERT INTO ref AS t (columns) <rows> <conflict>; returns rows inserted or updated.
+
+        Each row maps column names to values; a column a row does not have is NULL.
 
         `conflict` is an ON CONFLICT clause that may refer to the table as `t` and to
         the new row as `excluded`.
@@ -75,10 +77,6 @@ class Backend(abc.ABC):
 
     def sql_type(self, kind: Kind) -> str:
         return self.type_names[kind]
-
-    def insert_head(self, ref: TableRef, columns: Sequence[tuple[str, Kind]]) -> str:
-        names = ", ".join(quote(name) for name, _ in columns)
-        return f"INSERT INTO {qualified(ref)} AS t ({names})"
 
 
 def qualified(ref: TableRef) -> str:

@@ -9,15 +9,29 @@ fails as retryable and is tried again later.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Sequence
+import json
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from segd.warehouse.backend import Backend, WarehouseUnavailable
+from segd.warehouse.backend import Backend, WarehouseUnavailable, qualified
+from segd.warehouse.naming import quote
 from segd.warehouse.plan import TableRef
 from segd.warehouse.types import Kind
+
+
+def _iso_time(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 class DuckDBBackend(Backend):
@@ -74,17 +88,32 @@ class DuckDBBackend(Backend):
         self,
         ref: TableRef,
         columns: Sequence[tuple[str, Kind]],
-        rows: Sequence[tuple[Any, ...]],
+        rows: Sequence[Mapping[str, Any]],
         conflict: str,
     ) -> int:
         if not rows:
             return 0
-        # One list per column, unnested side by side: DuckDB converts each list in
-        # one go, many times faster than a statement per row.
-        select = ", ".join(f"unnest(?::{self.sql_type(kind)}[])" for _, kind in columns)
-        sql = f"{self.insert_head(ref, columns)} SELECT {select} {conflict}"
-        params = [list(values) for values in zip(*rows, strict=True)]
-        result = self._connection().execute(sql, params).fetchone()
+        # The rows go through a newline-delimited JSON file that DuckDB's own reader
+        # parses and types: about twice as fast as handing it Python values, whose
+        # conversion costs a Python call each. Absent keys are read as NULL.
+        encode = json.JSONEncoder(
+            ensure_ascii=False, separators=(",", ":"), default=_iso_time
+        ).encode
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", suffix=".ndjson", dir=self.path.parent
+        ) as staged:
+            staged.write("\n".join(encode(row) for row in rows))
+            staged.flush()
+            names = ", ".join(quote(name) for name, _ in columns)
+            spec = ", ".join(
+                f"{_literal(name)}: {_literal(self.sql_type(kind))}" for name, kind in columns
+            )
+            sql = (
+                f"INSERT INTO {qualified(ref)} AS t ({names}) SELECT {names}"
+                f" FROM read_json(?, format = 'newline_delimited', columns = {{{spec}}})"
+                f" {conflict}"
+            )
+            result = self._connection().execute(sql, [staged.name]).fetchone()
         return int(result[0]) if result else 0
 
     def close(self) -> None:

@@ -134,7 +134,7 @@ def flatten(value: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, A
     """(path, value) for every leaf: objects are walked with `_`, nulls left out."""
     for key, item in value.items():
         path = f"{prefix}_{key}" if prefix else str(key)
-        if isinstance(item, Mapping):
+        if isinstance(item, dict):
             yield from flatten(item, path)
         elif item is not None:
             yield path, item

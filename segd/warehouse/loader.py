@@ -178,9 +178,8 @@ def load(
         _ensure_state(backend, state_schema)
         for table in plan.tables.values():
             _create_or_evolve(backend, table)
-            count = backend.insert_rows(
-                table.ref, table.column_kinds(), table.tuples(), _conflict(table)
-            )
+            rows = list(table.rows.values())
+            count = backend.insert_rows(table.ref, table.column_kinds(), rows, _conflict(table))
             report.rows[table.ref] = count
             if table.ref.name == "discards":
                 report.discards += count

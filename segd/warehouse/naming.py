@@ -10,6 +10,8 @@ snake_cased, as Segment does for `context.field.nestedA` → `context_field_nest
 
 from __future__ import annotations
 
+import functools
+
 #: PostgreSQL cuts longer identifiers silently; both backends cut at the same length
 #: so that a name means the same column everywhere.
 MAX_IDENTIFIER = 63
@@ -75,11 +77,14 @@ def snakecase(name: str) -> str:
     return "".join(out)
 
 
+# Every event repeats the same few keys: remembering their columns makes naming free.
+@functools.lru_cache(maxsize=65_536)
 def column_name(path: str) -> str:
     """The column for a flattened key path such as `address_streetName`; '' if unusable."""
     return snakecase(path)[:MAX_IDENTIFIER]
 
 
+@functools.lru_cache(maxsize=16_384)
 def event_table(event: str) -> str:
     """The table of a track event: its name snake_cased, kept clear of the fixed tables.
 

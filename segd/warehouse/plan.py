@@ -129,15 +129,21 @@ class _Planner:
     def add_row(self, schema: str, event_id: str, received_at: Any, row: Row) -> None:
         table = self.table(TableRef(schema, row.table), row.fixed, row.upsert)
         converted: dict[str, Any] = {}
+        kinds, used = table.kinds, table.used
         for column, value in row.values.items():
-            kind = table.kinds.get(column) or infer(value)
-            try:
-                converted[column] = _convert(value, kind)
-            except DoesNotFit:
-                problem = Problem(row.table, column, value, TYPE_MISMATCH)
-                self.discard(schema, event_id, received_at, problem, str(kind))
-                continue
-            table._use(column, kind)
+            kind = kinds.get(column) or infer(value)
+            # Most values are text going into text columns: skip the general path.
+            if kind is Kind.TEXT and type(value) is str and "\x00" not in value:
+                converted[column] = value
+            else:
+                try:
+                    converted[column] = _convert(value, kind)
+                except DoesNotFit:
+                    problem = Problem(row.table, column, value, TYPE_MISMATCH)
+                    self.discard(schema, event_id, received_at, problem, str(kind))
+                    continue
+            if column not in used:
+                table._use(column, kind)
         converted["uuid_ts"] = self.now
         key = str(converted["id"])
         current = table.rows.get(key)

@@ -9,13 +9,13 @@ between loads and is opened again after it breaks.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
-from segd.warehouse.backend import Backend, WarehouseUnavailable
+from segd.warehouse.backend import Backend, WarehouseUnavailable, qualified
 from segd.warehouse.naming import quote
 from segd.warehouse.plan import TableRef
 from segd.warehouse.types import Kind
@@ -78,7 +78,7 @@ class PostgresBackend(Backend):
         self,
         ref: TableRef,
         columns: Sequence[tuple[str, Kind]],
-        rows: Sequence[tuple[Any, ...]],
+        rows: Sequence[Mapping[str, Any]],
         conflict: str,
     ) -> int:
         if not rows:
@@ -90,9 +90,9 @@ class PostgresBackend(Backend):
         conn.execute(f"CREATE TEMPORARY TABLE {stage} ({typed}) ON COMMIT DROP")
         with conn.cursor().copy(f"COPY {stage} ({names}) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row(row)
+                copy.write_row([row.get(name) for name, _ in columns])
         cursor = conn.execute(
-            f"{self.insert_head(ref, columns)} SELECT {names} FROM {stage} {conflict}"
+            f"INSERT INTO {qualified(ref)} AS t ({names}) SELECT {names} FROM {stage} {conflict}"
         )
         count = cursor.rowcount
         conn.execute(f"DROP TABLE {stage}")

@@ -8,6 +8,7 @@ in the `discards` table), never cut or guessed at.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from datetime import UTC, datetime
@@ -39,6 +40,8 @@ class DoesNotFit(ValueError):
     """A value that cannot be stored in a column of the given kind without loss."""
 
 
+# A batch repeats timestamps (an event's several rows, events of one request).
+@functools.lru_cache(maxsize=4096)
 def parse_timestamp(text: str) -> datetime | None:
     """An aware UTC datetime for an ISO 8601 date-time string, else None.
 
