@@ -223,3 +223,24 @@ def test_rate_limiter_keeps_keys_apart_and_bounded() -> None:
     assert limiter.take("a", 0.0) == 1.0
     limiter.take("c", 0.0)  # pushes out "b", the least recently used
     assert limiter.take("b", 0.0) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("call", "reason"),
+    [
+        ({"type": "track", "timestamp": "0001-01-01T00:00:00+01:00"}, "invalid_timestamp"),
+        ({"type": "track", "sentAt": "9999-12-31T23:59:59-01:00"}, "invalid_timestamp"),
+        ({"type": "track", "timestamp": 1700000000}, "invalid_timestamp"),
+        ({"type": "track", "properties": {"x": float("inf")}}, "non_finite_number"),
+        ({"type": "track", "userId": {"id": 1}}, "invalid_field"),
+    ],
+)
+def test_convert_rejects_what_json_cannot_carry(call: dict[str, Any], reason: str) -> None:
+    _, rejected = convert([call], None)
+    assert rejected[0].reason == reason
+
+
+def test_convert_ignores_a_version_out_of_range() -> None:
+    events, rejected = convert([{"type": "track", "version": 2**40}], None)
+    assert not rejected
+    assert events[0].version == 0
