@@ -20,6 +20,7 @@ from segd.events import EventFormatError, from_json
 
 LIBRARY = {"name": "segd-client", "version": "0.1.0"}
 ID_TYPES = (str, numbers.Number)
+PARTS = ("context", "integrations", "properties", "traits")
 #: What each call needs besides userId or anonymousId, by argument name.
 REQUIRED = {
     "track": (("event", "event"),),
@@ -81,14 +82,12 @@ def build(call: str, fields: dict[str, Any]) -> tuple[dict[str, Any], event_pb2.
             raise ValueError(f"{call} needs {argument}")
     message: dict[str, Any] = {"type": call}
     for key, value in fields.items():
-        if value is None:
+        if value is None or key == "timestamp":
             continue
-        if key in ("context", "integrations", "properties", "traits"):
+        if key in PARTS:
             if not isinstance(value, dict):
                 raise ValueError(f"{key} must be a dict")
-            message[key] = _plain(value, key)
-        elif key == "timestamp":
-            continue
+            message[key] = value
         elif key in ("event", "name", "category"):
             if not isinstance(value, str):
                 raise ValueError(f"{key} must be a string")
@@ -97,9 +96,22 @@ def build(call: str, fields: dict[str, Any]) -> tuple[dict[str, Any], event_pb2.
             message[key] = _id(value, key)
     message["messageId"] = _id(fields.get("messageId"), "message_id") or str(uuid.uuid4())
     message["timestamp"] = _timestamp(fields.get("timestamp"))
-    message.setdefault("context", {})["library"] = dict(LIBRARY)
+    message["context"] = {**message.get("context", {}), "library": dict(LIBRARY)}
     try:
         event = from_json(message)
+    except TypeError:
+        # Values JSON has no type for (dates, decimals): made plain, then again.
+        for part in PARTS:
+            if part in message:
+                message[part] = _plain(message[part], part)
+        event = _from_json(message)
     except EventFormatError as exc:
         raise ValueError(str(exc)) from exc
     return message, event
+
+
+def _from_json(message: dict[str, Any]) -> event_pb2.Event:
+    try:
+        return from_json(message)
+    except EventFormatError as exc:
+        raise ValueError(str(exc)) from exc
