@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import http.client
 import json
+import signal
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -296,5 +298,31 @@ def test_http_can_be_turned_off(tmp_path: Path) -> None:
     try:
         assert running.http_address == ""
         assert running.wait_for_log("segd.listening")["http"] is None
+    finally:
+        running.kill()
+
+
+def test_shutdown_answers_503_then_exits_zero(workspace: tuple[Path, str, str]) -> None:
+    data_dir, _, write_key = workspace
+    running = Daemon(data_dir).start()
+    try:
+        host, port = running.http_address.rsplit(":", 1)
+        connection = http.client.HTTPConnection(host, int(port), timeout=10)
+        headers = {**basic_auth(write_key), "Content-Type": "application/json"}
+
+        def send() -> tuple[int, dict[str, str], Any]:
+            connection.request("POST", "/v1/track", json.dumps(CALLS["track"]), headers)
+            response = connection.getresponse()
+            return response.status, dict(response.headers), json.loads(response.read())
+
+        assert send()[0] == 200
+        assert running.proc is not None
+        running.proc.send_signal(signal.SIGTERM)
+        running.wait_for_log("segd.stopping")
+        status, reply_headers, body = send()  # on the kept-alive connection
+        assert (status, body["code"]) == (503, "unavailable")
+        assert reply_headers["Retry-After"] == "1"
+        assert running.proc.wait(30) == 0
+        connection.close()
     finally:
         running.kill()

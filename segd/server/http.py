@@ -13,6 +13,7 @@ segd/server/status.py.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import time
@@ -53,6 +54,9 @@ JSON = "application/json"
 ALLOWED_HEADERS = "Content-Type, Authorization, Content-Encoding"
 #: Answered when the writer is overloaded or the daemon is going away.
 RETRY_AFTER_SECONDS = 1
+#: How long new requests get 503 on shutdown before the listener closes, so that
+#: clients on kept-alive connections hear "retry" rather than a reset.
+DRAIN_SECONDS = 0.5
 
 
 def split_listen(listen: str) -> tuple[str, int]:
@@ -94,6 +98,7 @@ class HttpServer:
             shutdown_timeout=config.shutdown_grace_seconds,
         )
         self.host, self.port = split_listen(config.listen)
+        self._draining = False
 
     async def start(self) -> int:
         await self._runner.setup()
@@ -112,13 +117,18 @@ class HttpServer:
         return f"{host}:{self.port}"
 
     async def stop(self) -> None:
-        """Stop listening, close idle connections, let in-flight requests finish."""
+        """Answer new requests 503 for a moment, then stop listening, close idle
+        connections and let in-flight requests finish within the grace period."""
+        self._draining = True
+        await asyncio.sleep(min(DRAIN_SECONDS, self._config.shutdown_grace_seconds))
         await self._runner.cleanup()
 
     async def post(self, request: web.Request) -> web.Response:
         """POST /v1/{call}: one call, a batch, or the browser library's metrics."""
         name = request.match_info["call"]
         try:
+            if self._draining:
+                raise Unavailable("the daemon is shutting down; retry")
             if name == METRICS_PATH:
                 return _reply(request, 200, SUCCESS)
             if name not in CALLS:
