@@ -290,6 +290,21 @@ def test_disabled_source_is_403_and_low_disk_is_503(tmp_path: Path) -> None:
         running.kill()
 
 
+def test_an_overloaded_writer_answers_429(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    _, write_key = init_workspace(data_dir)
+    config = _write_config(data_dir, "[storage]\nmax_pending_events = 5\n")
+    running = Daemon(data_dir, config=config).start()
+    try:
+        calls = [{**CALLS["track"], "type": "track"} for _ in range(6)]
+        reply = request(f"{running.http_url}/v1/batch", {"batch": calls}, basic_auth(write_key))
+        assert (reply.status, reply.json["code"]) == (429, "overloaded")
+        assert reply.headers["Retry-After"] == "1"
+        assert running.stored_events() == []
+    finally:
+        running.kill()
+
+
 def test_http_can_be_turned_off(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     init_workspace(data_dir)
