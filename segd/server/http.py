@@ -189,8 +189,8 @@ class HttpServer:
 
 
 def _allow_origin(request: web.Request, response: web.Response) -> None:
-    # The write key is the credential, not cookies, so every origin is welcome;
-    # echoing it (rather than "*") also suits a browser sending credentials.
+    # The write key is the credential (cookies are never read), so every origin is
+    # welcome: the browser library runs on the customer's pages, wherever they are.
     response.headers["Access-Control-Allow-Origin"] = request.headers.get("Origin", "*")
     response.headers["Vary"] = "Origin"
     response.headers["Server"] = "segd"  # not the library and its version
