@@ -15,6 +15,7 @@ from segd.collector import Collector
 from segd.config import Config
 from segd.server.collector import CollectorService
 from segd.server.grpc_server import GrpcServer
+from segd.server.http import HttpServer
 from segd.store import Store
 from segd.workspace import SourceDirectory
 from segd.writer import DiskGuard, LogWriter
@@ -52,6 +53,14 @@ class Daemon:
         collector = Collector(sources, writer, config.limits)
         server = GrpcServer(config.grpc, config.limits, CollectorService(collector))
         await server.start()
+        http = HttpServer(config.http, config.limits, collector) if config.http.enabled else None
+        if http is not None:
+            try:
+                await http.start()
+            except BaseException:
+                await server.stop()
+                await writer.close()
+                raise
         self._tasks = [
             asyncio.create_task(self._every(SOURCE_REFRESH_SECONDS, sources.refresh)),
             asyncio.create_task(self._every(RETENTION_CHECK_SECONDS, lambda: prune(store, config))),
@@ -62,6 +71,7 @@ class Daemon:
         log.info(
             "segd.listening",
             grpc=server.address,
+            http=http.address if http is not None else None,
             data_dir=str(config.data_dir),
             durability=config.storage.durability,
             first_event=(
@@ -74,7 +84,8 @@ class Daemon:
 
         log.info("segd.stopping", grace_seconds=config.grpc.shutdown_grace_seconds)
         systemd.notify("STOPPING=1")
-        await server.stop()
+        # Both doors stop taking requests and drain theirs before the writer closes.
+        await asyncio.gather(server.stop(), *([http.stop()] if http is not None else []))
         await writer.close()
         for task in self._tasks:
             task.cancel()
