@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from segd.destinations.base import OutboundEvent
-from segd.destinations.warehouse import Warehouse, WarehouseSettings
+from segd.destinations.warehouse import Warehouse, WarehouseSettings, read_sync_status
 from tests.support.warehouse import (
     Target,
     event,
@@ -159,17 +159,10 @@ def test_sync_status_reports_rows_discards_and_errors(target: Target) -> None:
     assert status.state.last_sync_events == 2
     assert "password" not in status.warehouse
 
-    # A fresh instance reads the same status from the warehouse itself.
-    async def fresh() -> Any:
-        other = target.plugin()
-        await other.open()
-        try:
-            return await other.sync_status()
-        finally:
-            await other.close()
-
-    again = asyncio.run(fresh())
+    # Another process (the CLI, the admin API) reads the same from the warehouse itself.
+    again = asyncio.run(read_sync_status(target.settings, target.data_dir))
     assert again.rows_by_table() == rows and again.last_sync_at == status.last_sync_at
+    assert again.discards == 1 and again.last_error is None
 
 
 def test_an_unreachable_warehouse_fails_the_batch_as_retryable(tmp_path: Path) -> None:

@@ -263,3 +263,16 @@ class Warehouse(Destination):
                 await self._run(self._backend_instance.close)
         finally:
             self._executor.shutdown(wait=False)
+
+
+async def read_sync_status(settings: WarehouseSettings, data_dir: Path | None) -> SyncStatus:
+    """The sync status of a warehouse from its own bookkeeping, in any process.
+
+    For callers without the running destination (the CLI, the admin API in another
+    process); `last_error` then says only whether the warehouse could be read now.
+    """
+    plugin = Warehouse(settings, data_dir)
+    try:
+        return await plugin.sync_status()
+    finally:
+        await plugin.close()

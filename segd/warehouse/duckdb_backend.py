@@ -99,9 +99,7 @@ class DuckDBBackend(Backend):
         encode = json.JSONEncoder(
             ensure_ascii=False, separators=(",", ":"), default=_iso_time
         ).encode
-        with tempfile.NamedTemporaryFile(
-            "w", encoding="utf-8", suffix=".ndjson", dir=self.path.parent
-        ) as staged:
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".ndjson") as staged:
             staged.write("\n".join(encode(row) for row in rows))
             staged.flush()
             names = ", ".join(quote(name) for name, _ in columns)
