@@ -61,6 +61,27 @@ class GrpcConfig:
 
 
 @dataclass(frozen=True)
+class RouterConfig:
+    """Delivery to destinations: retries, reloads, shutdown."""
+
+    #: Seconds between looks at the database for new, changed or removed destinations.
+    reload_seconds: float = 2.0
+    #: Failed events are retried for this long after their receipt, then dead-lettered.
+    retry_window_seconds: float = 4 * 3600.0
+    #: The first retry comes within this many seconds; each later one doubles it (with
+    #: full jitter) up to `retry_max_delay_seconds`.
+    retry_base_seconds: float = 1.0
+    retry_max_delay_seconds: float = 300.0
+    #: Longest a worker waits before looking for due retries (such as replays).
+    retry_poll_seconds: float = 1.0
+    #: A worker writes its cursor and counters at most this often.
+    commit_interval_seconds: float = 0.2
+    #: On shutdown, in-flight deliveries get this long to finish; the rest are sent
+    #: again after the restart.
+    drain_seconds: float = 5.0
+
+
+@dataclass(frozen=True)
 class LogConfig:
     #: "debug" logs one line per request batch.
     level: str = "info"
@@ -75,6 +96,7 @@ class Config:
     grpc: GrpcConfig = field(default_factory=GrpcConfig)
     limits: Limits = field(default_factory=Limits)
     log: LogConfig = field(default_factory=LogConfig)
+    router: RouterConfig = field(default_factory=RouterConfig)
 
     @property
     def database_path(self) -> Path:
@@ -149,5 +171,13 @@ def _check(config: Any, where: str) -> None:
             raise ConfigError("storage.retention_days must be at least 1")
     if isinstance(config, GrpcConfig) and config.reflection not in ("auto", "on", "off"):
         raise ConfigError('grpc.reflection must be "auto", "on" or "off"')
+    if isinstance(config, RouterConfig):
+        for name in ("reload_seconds", "retry_base_seconds", "retry_poll_seconds"):
+            if getattr(config, name) <= 0:
+                raise ConfigError(f"router.{name} must be more than 0")
+        if config.retry_max_delay_seconds < config.retry_base_seconds:
+            raise ConfigError("router.retry_max_delay_seconds must be at least retry_base_seconds")
+        if config.retry_window_seconds < 0 or config.drain_seconds < 0:
+            raise ConfigError("router.retry_window_seconds and drain_seconds cannot be negative")
     if isinstance(config, LogConfig) and config.format not in ("auto", "json", "console"):
         raise ConfigError('log.format must be "auto", "json" or "console"')
