@@ -55,6 +55,7 @@ class Receiver:
         return self
 
     def close(self) -> None:
+        self._hang = 0.0
         self._call(self._stop_site())
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
@@ -77,6 +78,7 @@ class Receiver:
 
     def refuse(self) -> None:
         """Stop listening: connections are refused until `accept`."""
+        self._hang = 0.0
         self._call(self._stop_site())
 
     def accept(self) -> None:
@@ -111,7 +113,10 @@ class Receiver:
         with self._lock:
             self.attempts += 1
         if self._hang:
-            await asyncio.sleep(self._hang)
+            # Until the hang is over or the behaviour changes (so that shutdown is quick).
+            deadline = time.monotonic() + self._hang
+            while self._hang and time.monotonic() < deadline:
+                await asyncio.sleep(0.02)
             return web.Response(status=503)
         if self._status >= 300:
             headers = {"Retry-After": self._retry_after} if self._retry_after else {}
