@@ -58,7 +58,10 @@ def test_unknown_plugin_names_the_installed_ones() -> None:
         ({"urls": ["not a url"]}, "URL"),
         ({"urls": ["ftp://x.example/"]}, "URL scheme"),
         ({"urls": ["http://x.example/"], "timeout_seconds": 0}, "greater than 0"),
-        ({"urls": ["http://x.example/"], "headers": {"X-Signature": "x"}}, "set by the destination"),
+        (
+            {"urls": ["http://x.example/"], "headers": {"X-Signature": "x"}},
+            "set by the destination",
+        ),
         ({"urls": ["http://x.example/"], "headers": {"Bad Name": "x"}}, "not a valid header name"),
         ({"urls": ["http://x.example/"], "headers": {"X-A": "a\r\nB: c"}}, "on one line"),
         ({"urls": ["http://x.example/"], "surprise": 1}, "Extra inputs"),
@@ -183,7 +186,9 @@ def test_archive_rotates_by_hour_and_size(tmp_path: Path) -> None:
         await archive.close()
 
     asyncio.run(write([[outbound(1), outbound(2, T0 + HOUR_MS)], [outbound(3, source="app")]]))
-    files = sorted(p.relative_to(tmp_path / "arch").as_posix() for p in (tmp_path / "arch").rglob("*"))
+    files = sorted(
+        p.relative_to(tmp_path / "arch").as_posix() for p in (tmp_path / "arch").rglob("*")
+    )
     assert files == [
         "app", "app/2025-01-01T12-0001.ndjson.gz",
         "web", "web/2025-01-01T12-0001.ndjson.gz", "web/2025-01-01T13-0001.ndjson.gz",

@@ -116,7 +116,9 @@ def test_sampling_is_deterministic_and_proportional() -> None:
 def test_sampling_by_user_keeps_whole_users() -> None:
     spec = FilterSpec("sample", "", percent=0.5, path="userId")
     for user in range(50):
-        outcomes = {run([spec], event(userId=f"u{user}", messageId=f"m{i}")) is None for i in range(5)}
+        outcomes = {
+            run([spec], event(userId=f"u{user}", messageId=f"m{i}")) is None for i in range(5)
+        }
         assert len(outcomes) == 1
 
 

@@ -74,7 +74,7 @@ EVENT: dict[str, Any] = {
         ("true", True),
         ("false or null", False),
         ("'track'", False),  # a value that is not true does not match
-        ("type = \"tr\\\"ack\"", False),
+        ('type = "tr\\"ack"', False),
     ],
 )
 def test_evaluation(expression: str, expected: bool) -> None:

@@ -136,7 +136,7 @@ class Worker:
             asyncio.create_task(self._retry_loop(), name=f"retry:{name}"),
         ]
         self._committer = asyncio.create_task(self._commit_loop(), name=f"commit:{name}")
-        self._log.info("destination.started", cursor=self._read_seq)
+        self._log.info("destination.started", cursor=self._read_seq, version=self.spec.version)
 
     def notify(self) -> None:
         """New events were committed to the log."""

@@ -38,6 +38,8 @@ class Receiver:
         self._status = 200
         self._retry_after: str | None = None
         self._hang = 0.0
+        #: Seconds each accepted request takes to answer (a slow but healthy receiver).
+        self.delay = 0.0
         self._lock = threading.Lock()
         self._loop = asyncio.new_event_loop()
         self._runner: web.AppRunner | None = None
@@ -115,12 +117,14 @@ class Receiver:
         if self._hang:
             # Until the hang is over or the behaviour changes (so that shutdown is quick).
             deadline = time.monotonic() + self._hang
-            while self._hang and time.monotonic() < deadline:
+            while self._hang and time.monotonic() < deadline:  # noqa: ASYNC110
                 await asyncio.sleep(0.02)
             return web.Response(status=503)
         if self._status >= 300:
             headers = {"Retry-After": self._retry_after} if self._retry_after else {}
             return web.Response(status=self._status, text="failing on purpose", headers=headers)
+        if self.delay:
+            await asyncio.sleep(self.delay)
         received = Received(body, dict(request.headers), time.time())
         with self._lock:
             self.accepted.append(received)
