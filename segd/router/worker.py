@@ -43,6 +43,9 @@ log = structlog.get_logger(__name__)
 
 #: Sends in a row that fail entirely before the destination counts as down.
 PAUSE_AFTER_FAILED_SENDS = 3
+#: Longest pause (unless a Retry-After asks for more): a down destination is probed at
+#: least this often, so delivery resumes soon after it recovers.
+MAX_PAUSE_SECONDS = 10.0
 #: Longest a reader waits without being woken before it looks at the log anyway.
 IDLE_POLL_SECONDS = 1.0
 
@@ -65,25 +68,28 @@ class Pause:
         self._failed_sends = 0
         self._until = 0.0
 
-    def record(self, verdict: retry.Verdict) -> None:
+    def record(self, verdict: retry.Verdict) -> bool:
+        """Count a send; True when it ends an outage (a success after a pause)."""
         if verdict.delivered:
-            if self._failed_sends >= PAUSE_AFTER_FAILED_SENDS:
-                self._log.info("destination.resumed")
+            resumed = self._failed_sends >= PAUSE_AFTER_FAILED_SENDS
+            if resumed:
+                self._log.info("destination.resumed", failed_sends=self._failed_sends)
             self._failed_sends, self._until = 0, 0.0
-            return
+            return resumed
         if not verdict.all_retryable:
-            return
+            return False
         self._failed_sends += 1
         if self._failed_sends < PAUSE_AFTER_FAILED_SENDS and verdict.retry_after is None:
-            return
+            return False
         # Equal jitter: never a pause of nothing, never every worker waking at once.
         attempt = max(self._failed_sends - PAUSE_AFTER_FAILED_SENDS + 1, 1)
         delay = backoff_delay(attempt, self._policy, 0.5 + self._rand() / 2)
-        delay = max(delay, verdict.retry_after or 0.0)
+        delay = max(min(delay, MAX_PAUSE_SECONDS), verdict.retry_after or 0.0)
         self._until = max(self._until, time.monotonic() + delay)
         self._log.warning(
             "destination.paused", seconds=round(delay, 3), failed_sends=self._failed_sends
         )
+        return False
 
     async def wait(self) -> None:
         # A later failure may push the end further while we sleep: look again after.
@@ -292,7 +298,9 @@ class Worker:
     def _settle(
         self, progress: Progress, verdict: retry.Verdict, size: int, retries: bool = False
     ) -> None:
-        self._pause.record(verdict)
+        if self._pause.record(verdict):
+            # The destination is back: what waits for a retry need not wait out its backoff.
+            progress.hasten_retries = True
         if progress.errors:
             error = progress.errors[-1]
             self._log.warning(
@@ -326,7 +334,7 @@ class Worker:
         done = set(progress.settled)
         done.update(row_id for row_id, *_ in progress.rescheduled)
         self._busy_retries -= done
-        if done or progress.parked:
+        if done or progress.parked or progress.hasten_retries:
             self._retry_wakeup.set()
 
 

@@ -78,6 +78,8 @@ class Progress:
     settled: list[int] = field(default_factory=list)
     #: retry rows to try again: (id, attempts, next attempt at, last error)
     rescheduled: list[tuple[int, int, int, str]] = field(default_factory=list)
+    #: make every waiting retry due now (the destination has recovered)
+    hasten_retries: bool = False
 
     def merge(self, other: Progress) -> None:
         """Add `other` (which comes later) to this one."""
@@ -92,6 +94,7 @@ class Progress:
         self.errors = (self.errors + other.errors)[-ERRORS_KEPT:]
         self.settled += other.settled
         self.rescheduled += other.rescheduled
+        self.hasten_retries = self.hasten_retries or other.hasten_retries
 
     def is_empty(self) -> bool:
         return self.cursor is None and not (
@@ -208,6 +211,12 @@ class DeliveryStore:
                 )
             if progress.errors:
                 await self._add_errors(conn, d, progress.errors)
+            if progress.hasten_retries:
+                await conn.execute(
+                    "UPDATE delivery_retries SET next_attempt_at = ? WHERE destination_id = ?"
+                    " AND next_attempt_at > ?",
+                    (now_ms, d, now_ms),
+                )
             await conn.execute(
                 "UPDATE delivery_state SET cursor_seq = max(cursor_seq, ?),"
                 " delivered = delivered + ?, filtered = filtered + ? WHERE destination_id = ?",

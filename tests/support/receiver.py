@@ -46,6 +46,8 @@ class Receiver:
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         #: Called with each accepted request (from the receiver's thread).
         self.on_accept: Callable[[Received], None] | None = None
+        #: False: accepted requests are only passed to `on_accept` (long benchmarks).
+        self.keep = True
 
     @property
     def url(self) -> str:
@@ -126,8 +128,9 @@ class Receiver:
         if self.delay:
             await asyncio.sleep(self.delay)
         received = Received(body, dict(request.headers), time.time())
-        with self._lock:
-            self.accepted.append(received)
+        if self.keep:
+            with self._lock:
+                self.accepted.append(received)
         if self.on_accept is not None:
             self.on_accept(received)
         return web.Response(text="ok")
