@@ -16,6 +16,7 @@ from segd.config import Config
 from segd.router import Router
 from segd.server.collector import CollectorService
 from segd.server.grpc_server import GrpcServer
+from segd.server.http import HttpServer
 from segd.store import Store
 from segd.workspace import SourceDirectory
 from segd.writer import DiskGuard, LogWriter
@@ -59,6 +60,15 @@ class Daemon:
         collector = Collector(sources, writer, config.limits)
         server = GrpcServer(config.grpc, config.limits, CollectorService(collector))
         await server.start()
+        http = HttpServer(config.http, config.limits, collector) if config.http.enabled else None
+        if http is not None:
+            try:
+                await http.start()
+            except BaseException:
+                await server.stop()
+                await writer.close()
+                await router.stop()
+                raise
         self._tasks = [
             asyncio.create_task(self._every(SOURCE_REFRESH_SECONDS, sources.refresh)),
             asyncio.create_task(self._every(RETENTION_CHECK_SECONDS, lambda: prune(store, config))),
@@ -69,15 +79,21 @@ class Daemon:
         log.info(
             "segd.listening",
             grpc=server.address,
+            http=http.address if http is not None else None,
             data_dir=str(config.data_dir),
             durability=config.storage.durability,
+            first_event=(
+                f"segd source list --data-dir {config.data_dir}  # shows write keys; then: "
+                f"segd send track 'Hello' --user-id u1 --write-key KEY --addr {server.address}"
+            ),
         )
         systemd.notify("READY=1")
         await self._stopping.wait()
 
         log.info("segd.stopping", grace_seconds=config.grpc.shutdown_grace_seconds)
         systemd.notify("STOPPING=1")
-        await server.stop()
+        # Both doors stop taking requests and drain theirs before the writer closes.
+        await asyncio.gather(server.stop(), *([http.stop()] if http is not None else []))
         await writer.close()
         await router.stop()
         for task in self._tasks:

@@ -61,6 +61,23 @@ class GrpcConfig:
 
 
 @dataclass(frozen=True)
+class HttpConfig:
+    """The Segment-compatible HTTP Tracking API listener (/v1/track, /v1/batch, ...)."""
+
+    #: false: no HTTP listener, gRPC only.
+    enabled: bool = True
+    listen: str = "127.0.0.1:8088"
+    #: Requests per second each write key may make; more get 429 with Retry-After.
+    #: 0 turns rate limiting off.
+    rate_limit_per_second: float = 0.0
+    #: Requests a write key may make at once above its rate (the bucket's size);
+    #: 0 means one second's worth.
+    rate_limit_burst: int = 0
+    #: Seconds in-flight requests get to finish on SIGTERM.
+    shutdown_grace_seconds: float = 10.0
+
+
+@dataclass(frozen=True)
 class RouterConfig:
     """Delivery to destinations: retries, reloads, shutdown."""
 
@@ -94,6 +111,7 @@ class Config:
     data_dir: Path = Path("data")
     storage: StorageConfig = field(default_factory=StorageConfig)
     grpc: GrpcConfig = field(default_factory=GrpcConfig)
+    http: HttpConfig = field(default_factory=HttpConfig)
     limits: Limits = field(default_factory=Limits)
     log: LogConfig = field(default_factory=LogConfig)
     router: RouterConfig = field(default_factory=RouterConfig)
@@ -171,13 +189,19 @@ def _check(config: Any, where: str) -> None:
             raise ConfigError("storage.retention_days must be at least 1")
     if isinstance(config, GrpcConfig) and config.reflection not in ("auto", "on", "off"):
         raise ConfigError('grpc.reflection must be "auto", "on" or "off"')
+    if isinstance(config, HttpConfig):
+        if not isinstance(config.enabled, bool):
+            raise ConfigError("http.enabled must be true or false")
+        if config.rate_limit_per_second < 0 or config.rate_limit_burst < 0:
+            raise ConfigError("http.rate_limit_per_second and http.rate_limit_burst must be >= 0")
     if isinstance(config, RouterConfig):
         for name in ("reload_seconds", "retry_base_seconds", "retry_poll_seconds"):
             if getattr(config, name) <= 0:
                 raise ConfigError(f"router.{name} must be more than 0")
         if config.retry_max_delay_seconds < config.retry_base_seconds:
             raise ConfigError("router.retry_max_delay_seconds must be at least retry_base_seconds")
-        if config.retry_window_seconds < 0 or config.drain_seconds < 0:
-            raise ConfigError("router.retry_window_seconds and drain_seconds cannot be negative")
+        for name in ("retry_window_seconds", "commit_interval_seconds", "drain_seconds"):
+            if getattr(config, name) < 0:
+                raise ConfigError(f"router.{name} cannot be negative")
     if isinstance(config, LogConfig) and config.format not in ("auto", "json", "console"):
         raise ConfigError('log.format must be "auto", "json" or "console"')
