@@ -135,7 +135,11 @@ class Worker:
 
     async def start(self) -> None:
         await self.plugin.open()
-        self._read_seq = await self._store.delivery.cursor(self.spec.destination_id)
+        try:
+            self._read_seq = await self._store.delivery.cursor(self.spec.destination_id)
+        except BaseException:
+            await self.plugin.close()
+            raise
         name = self.spec.name
         self._loops = [
             asyncio.create_task(self._read_loop(), name=f"read:{name}"),
