@@ -279,3 +279,31 @@ def test_archive_destination_writes_gzip_ndjson(
 
     eventually(lambda: set(ids) <= archived(), what="all events archived")
     assert [p.parent.name for p in folder.rglob("*.ndjson.gz")] == ["test_source"]
+
+
+def test_a_broken_destination_is_logged_and_spares_the_others(
+    workspace: Workspace, start_daemon: StartDaemon, receivers: Callable[[], Receiver]
+) -> None:
+    import sqlite3
+
+    data_dir = workspace[0]
+    receiver = receivers()
+    add_webhook(data_dir, "good", receiver.url)
+    add_webhook(data_dir, "gone", receiver.url)
+    add_webhook(data_dir, "garbled", receiver.url)
+    with sqlite3.connect(data_dir / "segd.db") as conn:
+        # As if a plugin were uninstalled, and settings edited by hand into nonsense.
+        conn.execute("UPDATE destinations SET type = 'uninstalled' WHERE name = 'gone'")
+        conn.execute("UPDATE destinations SET settings = '{\"urls\": 5}' WHERE name = 'garbled'")
+    daemon = start_daemon()
+    send(daemon, ["b-1"])
+    receiver.wait_for_ids({"b-1"})
+    invalid = {
+        str(e["destination"]): str(e["error"])
+        for e in list(daemon.logs)
+        if e.get("event") == "destination.invalid"
+    }
+    assert "unknown destination type 'uninstalled'; installed: archive, webhook" in invalid["gone"]
+    assert "urls" in invalid["garbled"]
+    time.sleep(0.3)
+    assert len(receiver.events()) == 1, "only the good destination delivers"
