@@ -13,6 +13,7 @@ import structlog
 from segd import systemd
 from segd.collector import Collector
 from segd.config import Config
+from segd.router import Router
 from segd.server.collector import CollectorService
 from segd.server.grpc_server import GrpcServer
 from segd.server.http import HttpServer
@@ -46,10 +47,16 @@ class Daemon:
         sources = SourceDirectory(store)
         await sources.refresh()
         disk = DiskGuard(config.data_dir, config.storage.min_free_bytes)
+        router = Router(store, config.router)
         writer = LogWriter(
-            store, disk, config.storage.max_group_events, config.storage.max_pending_events
+            store,
+            disk,
+            config.storage.max_group_events,
+            config.storage.max_pending_events,
+            on_commit=router.notify_committed,
         )
         await writer.start()
+        await router.start()
         collector = Collector(sources, writer, config.limits)
         server = GrpcServer(config.grpc, config.limits, CollectorService(collector))
         await server.start()
@@ -60,6 +67,7 @@ class Daemon:
             except BaseException:
                 await server.stop()
                 await writer.close()
+                await router.stop()
                 raise
         self._tasks = [
             asyncio.create_task(self._every(SOURCE_REFRESH_SECONDS, sources.refresh)),
@@ -87,6 +95,7 @@ class Daemon:
         # Both doors stop taking requests and drain theirs before the writer closes.
         await asyncio.gather(server.stop(), *([http.stop()] if http is not None else []))
         await writer.close()
+        await router.stop()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

@@ -10,13 +10,31 @@ from pathlib import Path
 
 from segd.store.db import Database, connect, migrate
 from segd.store.dedup import DedupIndex, dedup_key
+from segd.store.delivery import (
+    DeadLetter,
+    DeliveryCounts,
+    DeliveryError,
+    DeliveryStore,
+    Progress,
+    RetryRow,
+)
+from segd.store.destinations import DestinationRow, DestinationStore, FilterRow
 from segd.store.eventlog import EventLog, LogRow, StoredEvent
 from segd.store.workspace import Source, WorkspaceStore
 
 __all__ = [
+    "DeadLetter",
     "DedupIndex",
+    "DeliveryCounts",
+    "DeliveryError",
+    "DeliveryStore",
+    "DestinationRow",
+    "DestinationStore",
     "EventLog",
+    "FilterRow",
     "LogRow",
+    "Progress",
+    "RetryRow",
     "Source",
     "Store",
     "StoredEvent",
@@ -29,23 +47,29 @@ class Store:
     """The databases of one data directory, opened and migrated."""
 
     def __init__(self, databases: list[Database], dedup: DedupIndex) -> None:
-        log_writer, reader, workspace = databases
+        log_writer, reader, workspace, router_writer, router_reader = databases
         self._databases = databases
         self._reader = reader
         self.log = EventLog(log_writer, reader)
         self.workspace = WorkspaceStore(workspace)
+        self.destinations = DestinationStore(workspace)
+        # The router reads the log and writes its state through connections of its own,
+        # so that destination workers never queue behind the collector (or it behind them).
+        self.router_log = EventLog(log_writer, router_reader)
+        self.delivery = DeliveryStore(router_writer, router_reader)
         self.dedup = dedup
 
     @classmethod
     async def open(cls, data_dir: Path, durability: str) -> Store:
-        """Connections: the log writer, readers, workspace writes; and dedup.db."""
+        """Connections: the log writer, a reader, workspace writes, the router's writer and
+        reader; and dedup.db."""
         data_dir.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - once, at start-up
         path = data_dir / "segd.db"
         databases: list[Database] = []
         try:
             databases.append(Database(await connect(path, durability)))
             await migrate(databases[0].conn)
-            for _ in range(2):
+            for _ in range(4):
                 databases.append(Database(await connect(path, durability)))
             dedup = await DedupIndex.open(data_dir / "dedup.db")
         except BaseException:
