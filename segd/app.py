@@ -47,7 +47,7 @@ class Daemon:
         sources = SourceDirectory(store)
         await sources.refresh()
         disk = DiskGuard(config.data_dir, config.storage.min_free_bytes)
-        router = Router(store, config.router)
+        router = Router(store, config.router, config.data_dir)
         writer = LogWriter(
             store,
             disk,

@@ -8,12 +8,16 @@ import json
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from segd import destinations_core as core
 from segd.errors import InvalidRequest
 from segd.router.filters import KINDS, FilterError, FilterSpec, compile_filter
 from segd.store import Store
+
+if TYPE_CHECKING:
+    from segd.warehouse import SyncStatus
 
 
 def add_commands(commands: Any, common: Callable[[argparse.ArgumentParser], None]) -> None:
@@ -42,6 +46,7 @@ def add_commands(commands: Any, common: Callable[[argparse.ArgumentParser], None
     update.add_argument("--source", action="append", help="replace the sources (repeatable)")
     command("remove", "delete a destination, its filters, retries and dead letters")
     command("status", "delivery counts, latency and the last errors")
+    command("warehouse-status", "a warehouse's last sync, rows per table, discards, last error")
     dead = command("dead-letters", "list dead letters not yet replayed")
     dead.add_argument("--limit", type=int, default=20)
     replay = command("replay", "send dead letters again (all, or those given)")
@@ -69,7 +74,7 @@ def _when(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="seconds")
 
 
-async def run(args: argparse.Namespace, store: Store) -> int:
+async def run(args: argparse.Namespace, store: Store, data_dir: Path) -> int:
     name = getattr(args, "name", "")
     match args.destination_command:
         case "types":
@@ -105,6 +110,10 @@ async def run(args: argparse.Namespace, store: Store) -> int:
             print(f"Destination {name!r} deleted.")
         case "status":
             _print_status(await core.delivery_status(store, name))
+        case "warehouse-status":
+            from segd.warehouse_status import warehouse_status
+
+            _print_warehouse_status(await warehouse_status(store, name, data_dir))
         case "dead-letters":
             for dead in await core.list_dead_letters(store, name, args.limit):
                 print(f"{dead.id}\t{_when(dead.failed_at_ms)}\t{dead.message_id}\t{dead.error}")
@@ -159,3 +168,19 @@ def _print_status(status: core.DeliveryStatus) -> None:
         for label, text in (("request", error.request_sample), ("response", error.response_sample)):
             if text:
                 print(f"    {label}: " + text.replace("\n", "\n    "))
+
+
+def _print_warehouse_status(status: SyncStatus) -> None:
+    state = status.state
+    last = state.last_sync_at.isoformat(timespec="seconds") if state.last_sync_at else "never"
+    print(f"warehouse: {status.warehouse}")
+    print(f"last sync: {last}  ({state.last_sync_events} events, {state.last_sync_rows} rows)")
+    print(
+        f"syncs: {state.syncs}  events loaded: {state.events_loaded}  discards: {status.discards}"
+    )
+    for table in state.tables:
+        print(f"  {table.schema}.{table.table}\t{table.rows_loaded}")
+    if status.last_error is not None and status.last_error_at is not None:
+        print(
+            f"last error: {status.last_error_at.isoformat(timespec='seconds')} {status.last_error}"
+        )

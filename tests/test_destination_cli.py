@@ -67,7 +67,7 @@ def test_update_merges_and_keeps_secrets(data_dir: Path) -> None:
     ("args", "message"),
     [
         (["add", "x", "--type", "nope", "--source", "test_source"],
-         "unknown destination type 'nope'; installed: archive, webhook"),
+         "unknown destination type 'nope'; installed: archive, warehouse, webhook"),
         (["add", "x", "--type", "webhook", "--source", "test_source", "--settings", "{oops"],
          "--settings is not valid JSON"),
         (["add", "x", "--type", "webhook", "--source", "test_source", "--settings", "[1]"],

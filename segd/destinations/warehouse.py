@@ -166,8 +166,7 @@ class Warehouse(Destination):
         super().__init__(settings)
         assert isinstance(settings, WarehouseSettings)
         self._settings = settings
-        #: segd's data directory, where a relative DuckDB path lives; whoever builds the
-        #: plugin sets it before open().
+        # Where a relative DuckDB path lives: the router sets data_dir before open().
         self.data_dir = data_dir
         self._backend_instance: Backend | None = None
         # One worker thread: loads never overlap, even one whose caller was cancelled.

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pydantic
@@ -37,9 +38,10 @@ def filter_spec(row: FilterRow) -> FilterSpec:
 
 
 class Router:
-    def __init__(self, store: Store, config: RouterConfig) -> None:
+    def __init__(self, store: Store, config: RouterConfig, data_dir: Path | None = None) -> None:
         self._store = store
         self._config = config
+        self._data_dir = data_dir
         self._workers: dict[int, Worker] = {}
         #: destination id → (version that failed, monotonic time to try again)
         self._failed: dict[int, tuple[int, float]] = {}
@@ -108,6 +110,7 @@ class Router:
         try:
             plugin_class = registry.plugin(row.type)
             plugin = plugin_class(plugin_class.Settings.model_validate(row.settings))
+            plugin.data_dir = self._data_dir
             compiled = in_segment_order([compile_filter(filter_spec(f)) for f in filter_rows])
             route = Route(plugin_class.display_name, frozenset(row.source_ids), compiled)
             worker = Worker(
