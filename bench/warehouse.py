@@ -214,11 +214,30 @@ def _segd(*args: str) -> str:
     ).stdout
 
 
+@dataclass
+class RunningSegd:
+    address: str
+    write_key: str
+    #: The daemon's JSON log lines, as they come.
+    logs: list[dict[str, Any]]
+
+    def loaded(self) -> int:
+        """Events the warehouse destination has loaded so far."""
+        return sum(int(e["events"]) for e in list(self.logs) if e["event"] == "warehouse.loaded")
+
+
 @contextmanager
-def running_daemon(data_dir: Path) -> Iterator[tuple[str, str]]:
-    """`segd init` then `segd serve` on 127.0.0.1:0; yields (address, write key)."""
+def running_daemon(
+    data_dir: Path, warehouse: dict[str, Any] | None = None
+) -> Iterator[RunningSegd]:
+    """`segd init`, optionally a warehouse destination, then `segd serve` on 127.0.0.1:0."""
     out = _segd("init", "--data-dir", str(data_dir), "--first-source", "Bench")
     write_key = next(x for x in out.splitlines() if x.startswith("Write key:")).split(":", 1)[1]
+    if warehouse is not None:
+        _segd(
+            "destination", "add", "wh", "--type", "warehouse", "--source", "bench",
+            "--settings", json.dumps(warehouse), "--data-dir", str(data_dir),
+        )  # fmt: skip
     serve = ["serve", "--data-dir", str(data_dir), "--grpc", "127.0.0.1:0"]
     proc = subprocess.Popen(
         [sys.executable, "-m", "segd", *serve],
@@ -226,7 +245,7 @@ def running_daemon(data_dir: Path) -> Iterator[tuple[str, str]]:
         stderr=subprocess.STDOUT,
         text=True,
     )
-    address: list[str] = []
+    running = RunningSegd("", write_key.strip(), [])
     ready = threading.Event()
 
     def read() -> None:
@@ -236,16 +255,17 @@ def running_daemon(data_dir: Path) -> Iterator[tuple[str, str]]:
                 entry = json.loads(line)
             except ValueError:
                 continue
+            running.logs.append(entry)
             if entry.get("event") == "segd.listening":
-                address.append(str(entry["grpc"]))
+                running.address = str(entry["grpc"])
                 ready.set()
         ready.set()
 
     threading.Thread(target=read, daemon=True).start()
     try:
-        if not ready.wait(30) or not address:
+        if not ready.wait(30) or not running.address:
             raise RuntimeError("segd did not start")
-        yield address[0], write_key.strip()
+        yield running
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -283,9 +303,29 @@ async def _send_for(
 
 def measure_ingest(events: list[event_pb2.Event], seconds: float, workdir: Path) -> float:
     """Events per second a real daemon accepts (durability full, the default)."""
-    with running_daemon(workdir / "segd") as (address, write_key):
-        accepted, elapsed = asyncio.run(_send_for(address, write_key, events, seconds))
+    with running_daemon(workdir / "segd") as segd:
+        accepted, elapsed = asyncio.run(_send_for(segd.address, segd.write_key, events, seconds))
     return accepted / elapsed
+
+
+def measure_pipeline(events: list[event_pb2.Event], workdir: Path) -> tuple[float, float]:
+    """Through a real daemon with a DuckDB warehouse destination: (ingest/s, loaded/s).
+
+    All events are sent as fast as the collector takes them while the router loads;
+    the load rate counts from the first send to the last event in the warehouse. The
+    sync interval is 1 s here, so the tail does not wait a minute.
+    """
+    settings = {"batch_size": BATCH, "batch_max_wait_seconds": 1.0}
+    with running_daemon(workdir / "segd-pipeline", settings) as segd:
+        started = time.perf_counter()
+        accepted, sent_in = asyncio.run(_send_for(segd.address, segd.write_key, events, 3600))
+        deadline = time.perf_counter() + 300
+        while segd.loaded() < accepted:
+            if time.perf_counter() > deadline:
+                raise RuntimeError(f"only {segd.loaded()} of {accepted} events loaded")
+            time.sleep(0.05)
+        loaded_in = time.perf_counter() - started
+    return accepted / sent_in, accepted / loaded_in
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -323,6 +363,13 @@ def main(argv: list[str] | None = None) -> int:
                 f"  {backend:<10} {figures.events_per_second:>10,.0f}"
                 f" {figures.rows_per_second:>10,.0f} {figures.seconds:>8.2f}"
                 f" {figures.events_per_second / ingest:>9.2f}x"
+            )
+        if "duckdb" in backends:
+            took, loaded = measure_pipeline(make_events(count, seed=9), workdir)
+            print(
+                f"through segd (collector -> log -> router -> DuckDB warehouse), {count:,} events:"
+                f" ingest {took:,.0f}/s while loading, loaded {loaded:,.0f}/s"
+                f" ({loaded / ingest:.2f}x the ingest rate alone)"
             )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import multiprocessing
+import os
+import signal
 import subprocess
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from segd.destinations.base import OutboundEvent
+from segd.destinations.warehouse import Warehouse, WarehouseSettings
 from tests.support.warehouse import (
     Target,
     event,
@@ -104,3 +109,32 @@ async def _status(target: Target) -> Any:
         return await plugin.sync_status()
     finally:
         await plugin.close()
+
+
+def test_a_loader_process_killed_mid_load_fails_the_batch_as_retryable(tmp_path: Path) -> None:
+    plugin = Warehouse(WarehouseSettings(), data_dir=tmp_path)
+    # Big enough that the load is still running when the process is killed.
+    batch = outbound("shop", [event("track", user_id=f"u{i}", event="Big", properties={
+        "n": i, "text": "x" * 200, "tags": ["a", "b"]}) for i in range(6000)])  # fmt: skip
+
+    async def run() -> tuple[Any, Any, int]:
+        await plugin.open()
+        try:
+            [child] = [p for p in multiprocessing.active_children() if p.name == "segd-warehouse"]
+            loading = asyncio.create_task(plugin.send_batch(batch))
+            await asyncio.sleep(0.3)
+            assert not loading.done()
+            os.kill(child.pid, signal.SIGKILL)  # type: ignore[arg-type]
+            killed = await loading
+            # The next batch gets a new process, and the whole batch loads.
+            again = await plugin.send_batch(batch)
+            status = await plugin.sync_status()
+            return killed, again, status.rows_by_table()["shop.big"]
+        finally:
+            await plugin.close()
+
+    killed, again, rows = asyncio.run(run())
+    assert set(killed.failures) == set(range(len(batch)))
+    failure = killed.failures[0]
+    assert failure.retryable and "loader process died" in failure.error
+    assert again.failures == {} and rows == len(batch)

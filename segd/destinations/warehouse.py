@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 import structlog
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -34,19 +34,11 @@ from segd.destinations.base import (
     OutboundEvent,
 )
 from segd.errors import ConfigError
-from segd.warehouse import (
-    Backend,
-    SyncStatus,
-    WarehouseState,
-    WarehouseUnavailable,
-    load,
-    read_state,
-)
+from segd.warehouse import LoadReport, SyncStatus, WarehouseError
 from segd.warehouse.naming import is_plain_identifier
+from segd.warehouse.worker import LoaderProcess, Target
 
 log = structlog.get_logger(__name__)
-
-T = TypeVar("T")
 
 DEFAULT_DUCKDB_FILE = "warehouse.duckdb"
 MAX_ERROR_CHARS = 500
@@ -114,19 +106,15 @@ class WarehouseSettings(DestinationSettings):
         return self
 
 
-def make_backend(settings: WarehouseSettings, data_dir: Path | None) -> Backend:
-    """The backend the settings name; a relative DuckDB path is taken in `data_dir`.
+def make_target(settings: WarehouseSettings, data_dir: Path | None) -> Target:
+    """Where the settings say the warehouse is; a relative DuckDB path is in `data_dir`.
 
     Raises:
         ConfigError: the DuckDB path is relative and there is no data directory.
     """
     if settings.backend == "postgres":
-        from segd.warehouse.postgres_backend import PostgresBackend
-
         assert settings.postgres_url is not None  # checked by the settings model
-        return PostgresBackend(settings.postgres_url.get_secret_value())
-    from segd.warehouse.duckdb_backend import DuckDBBackend
-
+        return Target("postgres", settings.postgres_url.get_secret_value())
     path = Path(settings.duckdb_path).expanduser()
     if not path.is_absolute():
         if data_dir is None:
@@ -135,22 +123,12 @@ def make_backend(settings: WarehouseSettings, data_dir: Path | None) -> Backend:
                 " was given to resolve it"
             )
         path = data_dir / path
-    return DuckDBBackend(path)
+    return Target("duckdb", str(path))
 
 
 def _error_text(exc: BaseException) -> str:
-    text = str(exc) if isinstance(exc, WarehouseUnavailable) else f"{type(exc).__name__}: {exc}"
+    text = str(exc) if isinstance(exc, WarehouseError) else f"{type(exc).__name__}: {exc}"
     return text.strip()[:MAX_ERROR_CHARS]
-
-
-def _read_state(backend: Backend, state_schema: str) -> WarehouseState:
-    with backend.transaction():
-        return read_state(backend, state_schema)
-
-
-def _ping(backend: Backend) -> None:
-    with backend.transaction():
-        backend.fetch("SELECT 1")
 
 
 class Warehouse(Destination):
@@ -168,25 +146,28 @@ class Warehouse(Destination):
         self._settings = settings
         # Where a relative DuckDB path lives: the router sets data_dir before open().
         self.data_dir = data_dir
-        self._backend_instance: Backend | None = None
-        # One worker thread: loads never overlap, even one whose caller was cancelled.
+        self._loader: LoaderProcess | None = None
+        # One thread waits on the loader process: requests never overlap, even when
+        # the caller of one was cancelled.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warehouse")
         where = f"duckdb {settings.duckdb_path}" if settings.backend == "duckdb" else "postgres"
         self._status = SyncStatus(where)
         self._log = log.bind(destination=self.name)
 
-    @property
-    def _backend(self) -> Backend:
-        if self._backend_instance is None:
-            self._backend_instance = make_backend(self._settings, self.data_dir)
-            where = self._backend_instance.describe()
+    def _process(self) -> LoaderProcess:
+        if self._loader is None:
+            target = make_target(self._settings, self.data_dir)
+            where = target.open().describe()
+            self._loader = LoaderProcess(target)
             self._status = replace(self._status, warehouse=where)
             self._log = log.bind(destination=self.name, warehouse=where)
-        return self._backend_instance
+        return self._loader
 
-    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+    async def _request(self, operation: str, *args: Any) -> Any:
+        loader = self._process()
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, functools.partial(fn, *args))
+        call = functools.partial(loader.request, operation, *args)
+        return await loop.run_in_executor(self._executor, call)
 
     def _failed(self, exc: BaseException) -> str:
         message = _error_text(exc)
@@ -199,7 +180,7 @@ class Warehouse(Destination):
 
     async def _refresh_state(self) -> None:
         try:
-            state = await self._run(_read_state, self._backend, self._settings.state_schema)
+            state = await self._request("state", self._settings.state_schema)
         except Exception as exc:
             self._log.warning("warehouse.unreachable", error=self._failed(exc))
             return
@@ -212,7 +193,7 @@ class Warehouse(Destination):
         positions: list[int] = []
         for index, event in enumerate(events):
             if is_plain_identifier(event.source_slug):
-                items.append((event.source_slug, event.body))
+                items.append((event.source_slug, dict(event.body)))
                 positions.append(index)
             else:
                 failures[index] = Failure(
@@ -222,7 +203,9 @@ class Warehouse(Destination):
             return BatchResult(failures)
         now = datetime.now(UTC)
         try:
-            report = await self._run(load, self._backend, items, now, self._settings.state_schema)
+            report: LoadReport = await self._request(
+                "load", items, now, self._settings.state_schema
+            )
         except Exception as exc:
             message = self._failed(exc)
             self._log.warning("warehouse.load_failed", events=len(items), error=message)
@@ -251,15 +234,16 @@ class Warehouse(Destination):
 
     async def healthcheck(self) -> str | None:
         try:
-            await self._run(_ping, self._backend)
+            await self._request("ping")
         except Exception as exc:
             return _error_text(exc)
         return None
 
     async def close(self) -> None:
         try:
-            if self._backend_instance is not None:
-                await self._run(self._backend_instance.close)
+            if self._loader is not None:
+                loop = asyncio.get_running_loop()
+                await loop.run_in_executor(self._executor, self._loader.close)
         finally:
             self._executor.shutdown(wait=False)
 

@@ -20,7 +20,11 @@ from segd.warehouse.plan import TableRef
 from segd.warehouse.types import Kind
 
 
-class WarehouseUnavailable(Exception):
+class WarehouseError(Exception):
+    """A warehouse operation failed; the message is written for people."""
+
+
+class WarehouseUnavailable(WarehouseError):
     """The warehouse cannot be reached or opened now; trying again later may work."""
 
 

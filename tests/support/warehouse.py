@@ -228,11 +228,11 @@ def load_in_child(settings_json: str, data_dir: str, batch_json: str, die_after_
     """
     from datetime import UTC, datetime
 
-    from segd.destinations.warehouse import make_backend
+    from segd.destinations.warehouse import make_target
     from segd.warehouse import load
 
     settings = WarehouseSettings.model_validate_json(settings_json)
-    backend = make_backend(settings, Path(data_dir))
+    backend = make_target(settings, Path(data_dir)).open()
     insert = backend.insert_rows
     written = 0
 
