@@ -10,7 +10,7 @@ import structlog
 
 from segd.api.v1 import collector_pb2, event_pb2
 from segd.config import Limits
-from segd.debugger import DebuggerHub, DebugItem, Status
+from segd.debugger import DebuggerHub, PublishedBatch, Status
 from segd.errors import InvalidRequest, RequestTooLarge
 from segd.normalize import Rejection, normalize
 from segd.workspace import SourceDirectory
@@ -127,30 +127,14 @@ class Collector:
         start: int,
     ) -> None:
         assert self._debugger is not None
-        rejections = dict(result.rejections)
-        # Stored payloads of the accepted events, in request order.
-        stored = iter(entries)
-        items = []
-        for index, event in enumerate(events):
-            outcome = result.outcomes[index]
-            payload = next(stored).payload if outcome != REJECTED else b""
-            if index < start:
-                continue
-            rejection = rejections.get(index)
-            items.append(
-                DebugItem(
-                    source_id=source_id,
-                    status=_STATUS[outcome],
-                    type=event.type,
-                    name=event.event if event.type == TRACK else event.name,
-                    user_id=event.user_id,
-                    anonymous_id=event.anonymous_id,
-                    message_id=event.message_id,
-                    received_at_ms=received_ms,
-                    raw=raw[index],
-                    normalized=payload or event.SerializeToString(),
-                    reason=rejection.reason if rejection else "",
-                    error=rejection.message if rejection else "",
-                )
-            )
-        self._debugger.publish(source_id, items)
+        batch = PublishedBatch(
+            source_id,
+            events,
+            raw,
+            [_STATUS[outcome] for outcome in result.outcomes],
+            dict(result.rejections),
+            [entry.payload for entry in entries],
+            received_ms,
+            start,
+        )
+        self._debugger.publish(source_id, batch)

@@ -6,6 +6,7 @@ import asyncio
 import json
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +15,15 @@ import pytest
 
 from segd.api.v1 import admin_pb2 as pb
 from segd.api.v1 import collector_pb2, event_pb2
-from segd.debugger import DebuggerHub, DebugItem, Skipped, Subscription, TailFilter
+from segd.debugger import (
+    DebuggerHub,
+    DebugItem,
+    PublishedBatch,
+    Skipped,
+    Subscription,
+    TailFilter,
+)
+from segd.normalize import Rejection
 from tests.support.admin import AdminClient
 from tests.support.daemon import Daemon, track
 
@@ -26,6 +35,19 @@ def item(n: int, kind: int = TRACK, name: str = "Order Completed") -> DebugItem:
     event = event_pb2.Event(type=kind, user_id="u", message_id=f"m{n}")
     raw = event.SerializeToString()
     return DebugItem(1, "accepted", kind, name, "u", "", f"m{n}", n, raw, raw)
+
+
+class Items:
+    """A ring segment of ready-made items."""
+
+    def __init__(self, items: list[DebugItem]) -> None:
+        self._items = items
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def items(self) -> list[DebugItem]:
+        return self._items
 
 
 def ids(taken: list[DebugItem | Skipped]) -> list[str | int]:
@@ -96,17 +118,48 @@ def test_a_skip_marker_comes_before_the_next_event_that_fits() -> None:
 def test_filters_apply_before_the_buffer(wants: TailFilter, expected: list[str]) -> None:
     hub = DebuggerHub(ring_size=10, buffer_size=10)
     subscription = hub.subscribe(1, 0, wants)
-    hub.publish(1, [item(0), item(1, PAGE, "Home"), item(2, TRACK, "Signed Up")])
-    hub.publish(2, [item(3)])  # another source
+    hub.publish(1, Items([item(0), item(1, PAGE, "Home"), item(2, TRACK, "Signed Up")]))
+    hub.publish(2, Items([item(3)]))  # another source
     assert [i.message_id for i in subscription._items] == expected  # type: ignore[union-attr]
 
 
 def test_the_ring_gives_new_streams_the_latest_events() -> None:
     hub = DebuggerHub(ring_size=3, buffer_size=10)
-    hub.publish(1, [item(n) for n in range(5)])
-    assert ids(list(hub.subscribe(1, 2, TailFilter())._items)) == ["m3", "m4"]
-    assert ids(list(hub.subscribe(1, 10, TailFilter())._items)) == ["m2", "m3", "m4"]
+    for n in range(0, 6, 2):  # segments of two: m0 m1, m2 m3, m4 m5
+        hub.publish(1, Items([item(n), item(n + 1)]))
+    assert ids(list(hub.subscribe(1, 2, TailFilter())._items)) == ["m4", "m5"]
+    assert ids(list(hub.subscribe(1, 10, TailFilter())._items)) == ["m3", "m4", "m5"]
     assert ids(list(hub.subscribe(1, 0, TailFilter())._items)) == []
+    assert hub.subscribe(1, 3, TailFilter(names=frozenset({"Nothing"})))._items == deque()
+    # The ring holds at least ring_size events, and at most one segment more.
+    assert [len(s) for s in hub._rings[1]._segments] == [2, 2]
+
+
+@pytest.mark.parametrize("start", [0, 1, 2, 3])
+def test_a_published_batch_pairs_each_event_with_its_outcome(start: int) -> None:
+    events = [event_pb2.Event(type=TRACK, event=f"E{n}", message_id=f"m{n}") for n in range(4)]
+    raw = [e.SerializeToString() if n >= start else b"" for n, e in enumerate(events)]
+    batch = PublishedBatch(
+        1,
+        events,
+        raw,
+        ["accepted", "rejected", "duplicate", "accepted"],
+        {1: Rejection("missing_identity", "userId or anonymousId is required")},
+        [b"stored-0", b"stored-2", b"stored-3"],  # what reached the writer: not m1
+        received_at_ms=5,
+        start=start,
+    )
+    made = batch.items()
+    assert len(batch) == len(made) == 4 - start
+    expected = [
+        ("m0", "accepted", "", b"stored-0"),
+        ("m1", "rejected", "missing_identity", events[1].SerializeToString()),
+        ("m2", "duplicate", "", b"stored-2"),
+        ("m3", "accepted", "", b"stored-3"),
+    ][start:]
+    assert [(i.message_id, i.status, i.reason, i.normalized) for i in made] == expected
+    assert [i.raw for i in made] == raw[start:]
+    assert batch.items() is made  # made once, shared by every reader
 
 
 def test_closing_the_hub_ends_streams() -> None:
@@ -121,7 +174,7 @@ def test_closing_the_hub_ends_streams() -> None:
 
         task = asyncio.create_task(consume())
         await asyncio.sleep(0.01)
-        hub.publish(1, [item(0)])
+        hub.publish(1, Items([item(0)]))
         await asyncio.sleep(0.01)
         hub.close()
         await asyncio.wait_for(task, 1)
