@@ -19,6 +19,7 @@ from segd.schema.consumer import SchemaConsumer
 from segd.server.admin import AdminService
 from segd.server.collector import CollectorService
 from segd.server.grpc_server import GrpcServer
+from segd.server.http import HttpServer
 from segd.store import Store
 from segd.workspace import SourceDirectory
 from segd.writer import DiskGuard, LogWriter
@@ -63,11 +64,26 @@ class Daemon:
         debugger = DebuggerHub(config.debugger.ring_size, config.debugger.subscriber_buffer)
         debugger.preload(await store.log.recent(DEBUGGER_PRELOAD_EVENTS))
         collector = Collector(sources, writer, config.limits, debugger=debugger)
-        admin = AdminCore(store, config, sources, debugger, lambda: server.address)
+        admin = AdminCore(
+            store,
+            config,
+            sources,
+            debugger,
+            lambda: server.address,
+            lambda: http.address if http is not None else None,
+        )
         server = GrpcServer(
             config.grpc, config.limits, CollectorService(collector), AdminService(admin)
         )
         await server.start()
+        http = HttpServer(config.http, config.limits, collector) if config.http.enabled else None
+        if http is not None:
+            try:
+                await http.start()
+            except BaseException:
+                await server.stop()
+                await writer.close()
+                raise
         self._tasks = [
             asyncio.create_task(self._every(SOURCE_REFRESH_SECONDS, sources.refresh)),
             asyncio.create_task(self._every(RETENTION_CHECK_SECONDS, lambda: prune(store, config))),
@@ -79,16 +95,23 @@ class Daemon:
         log.info(
             "segd.listening",
             grpc=server.address,
+            http=http.address if http is not None else None,
             data_dir=str(config.data_dir),
             durability=config.storage.durability,
+            first_event=(
+                f"segd source list --data-dir {config.data_dir}  # shows write keys; then: "
+                f"segd send track 'Hello' --user-id u1 --write-key KEY --addr {server.address}"
+            ),
         )
         systemd.notify("READY=1")
         await self._stopping.wait()
 
         log.info("segd.stopping", grace_seconds=config.grpc.shutdown_grace_seconds)
         systemd.notify("STOPPING=1")
+        # Debugger streams never end by themselves: end them so they do not hold the grace.
         debugger.close()
-        await server.stop()
+        # Both doors stop taking requests and drain theirs before the writer closes.
+        await asyncio.gather(server.stop(), *([http.stop()] if http is not None else []))
         await writer.close()
         for task in self._tasks:
             task.cancel()

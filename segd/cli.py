@@ -44,6 +44,9 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the daemon")
     common(serve)
     serve.add_argument("--grpc", metavar="HOST:PORT", help="gRPC listen address")
+    serve.add_argument(
+        "--http", metavar="HOST:PORT", help="HTTP Tracking API listen address (port 0: any)"
+    )
 
     send = commands.add_parser("send", help="send one event (for trying things out)")
     send.add_argument("type", choices=["identify", "track", "page", "screen", "group", "alias"])
@@ -69,7 +72,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = config_module.load(
             args.config,
             data_dir=args.data_dir,
-            **{"grpc.listen": getattr(args, "grpc", None)},
+            **{
+                "grpc.listen": getattr(args, "grpc", None),
+                "http.listen": getattr(args, "http", None),
+            },
         )
         log_setup.configure(config.log.level, config.log.format)
         if args.command == "serve":

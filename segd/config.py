@@ -61,6 +61,23 @@ class GrpcConfig:
 
 
 @dataclass(frozen=True)
+class HttpConfig:
+    """The Segment-compatible HTTP Tracking API listener (/v1/track, /v1/batch, ...)."""
+
+    #: false: no HTTP listener, gRPC only.
+    enabled: bool = True
+    listen: str = "127.0.0.1:8088"
+    #: Requests per second each write key may make; more get 429 with Retry-After.
+    #: 0 turns rate limiting off.
+    rate_limit_per_second: float = 0.0
+    #: Requests a write key may make at once above its rate (the bucket's size);
+    #: 0 means one second's worth.
+    rate_limit_burst: int = 0
+    #: Seconds in-flight requests get to finish on SIGTERM.
+    shutdown_grace_seconds: float = 10.0
+
+
+@dataclass(frozen=True)
 class LogConfig:
     #: "debug" logs one line per request batch.
     level: str = "info"
@@ -74,8 +91,9 @@ class AdminConfig:
 
     #: How long an invite stays valid when the inviter does not say.
     invite_ttl_hours: float = 72.0
-    #: The HTTP API's base URL as clients reach it, shown in the setup snippets.
-    public_http_url: str = "http://127.0.0.1:8080"
+    #: The HTTP API's base URL as clients reach it, for the setup snippets; empty:
+    #: http:// and the address segd's HTTP listener is bound to.
+    public_http_url: str = ""
     #: The gRPC address as clients reach it, for the snippets; empty: where segd listens.
     public_grpc_address: str = ""
 
@@ -111,6 +129,7 @@ class Config:
     data_dir: Path = Path("data")
     storage: StorageConfig = field(default_factory=StorageConfig)
     grpc: GrpcConfig = field(default_factory=GrpcConfig)
+    http: HttpConfig = field(default_factory=HttpConfig)
     limits: Limits = field(default_factory=Limits)
     log: LogConfig = field(default_factory=LogConfig)
     admin: AdminConfig = field(default_factory=AdminConfig)
@@ -190,6 +209,11 @@ def _check(config: Any, where: str) -> None:
             raise ConfigError("storage.retention_days must be at least 1")
     if isinstance(config, GrpcConfig) and config.reflection not in ("auto", "on", "off"):
         raise ConfigError('grpc.reflection must be "auto", "on" or "off"')
+    if isinstance(config, HttpConfig):
+        if not isinstance(config.enabled, bool):
+            raise ConfigError("http.enabled must be true or false")
+        if config.rate_limit_per_second < 0 or config.rate_limit_burst < 0:
+            raise ConfigError("http.rate_limit_per_second and http.rate_limit_burst must be >= 0")
     if isinstance(config, LogConfig) and config.format not in ("auto", "json", "console"):
         raise ConfigError('log.format must be "auto", "json" or "console"')
     if isinstance(config, AdminConfig) and config.invite_ttl_hours <= 0:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -11,8 +12,10 @@ from pathlib import Path
 import grpc
 import pytest
 
+from segd import config
 from segd.api.v1 import admin_pb2 as pb
 from segd.api.v1 import collector_pb2, event_pb2
+from segd.errors import ConfigError
 from tests.support.admin import AdminClient
 from tests.support.daemon import Daemon, segd_command, track
 
@@ -157,7 +160,7 @@ def test_catalog_snippets_point_at_this_daemon(daemon: Daemon, owner: AdminClien
         assert "{{" not in entry.setup_snippet
         assert entry.title and entry.snippet_language
     assert daemon.address in catalog["grpc"].setup_snippet
-    assert "http://127.0.0.1:8080/v1/track" in catalog["http_api"].setup_snippet
+    assert f"http://{daemon.http_address}/v1/track" in catalog["http_api"].setup_snippet
 
 
 def test_members_groups_and_the_last_owner(owner: AdminClient) -> None:
@@ -319,32 +322,20 @@ def test_getting_started_follows_real_state(daemon: Daemon, owner: AdminClient) 
     )
 
 
-def test_config_errors_are_clear(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
-    for text, message in [
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
         ("[admin]\ninvite_ttl_hours = 0\n", "admin.invite_ttl_hours must be more than 0"),
+        ("[admin]\npublic_http_url = 8\n", "admin.public_http_url"),
         ('[smtp]\nsecurity = "tls"\n', 'smtp.security must be "starttls", "ssl" or "none"'),
+        ('[smtp]\nport = "25"\n', "smtp.port"),
         ("[debugger]\nring_size = 0\n", "debugger.ring_size must be at least 1"),
         ("[debugger]\nsubscriber_buffer = -3\n", "debugger.subscriber_buffer must be at least 1"),
-    ]:
-        config = tmp_path / "segd.toml"
-        config.write_text(text)
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "segd",
-                "serve",
-                "--config",
-                str(config),
-                "--data-dir",
-                str(tmp_path),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
-        assert result.returncode == 2
-        assert message in result.stderr
+        ("[debugger]\nsearch_scan_events = 0\n", "debugger.search_scan_events must be at least"),
+    ],
+)
+def test_config_errors_are_clear(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "segd.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        config.load(path)

@@ -55,13 +55,10 @@ class Insight:
         )
         return [DebugItem.from_stored(e) for e in found], scanned
 
-    async def schema(self, source_id: int) -> tuple[SourceSchema, int]:
-        """The source's schema, and the log position it is up to date with."""
+    async def schema(self, source_id: int) -> SourceSchema:
+        """The source's schema, with the log position it is up to date with."""
         await self._live_source(source_id)
-        today = now_ms() // DAY_MS
-        return await self._store.schema.source_schema(
-            source_id, today
-        ), await self._store.schema.cursor()
+        return await self._store.schema.source_schema(source_id, now_ms() // DAY_MS)
 
     async def getting_started(self) -> list[TaskGroup]:
         store = self._store

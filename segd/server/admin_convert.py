@@ -190,7 +190,7 @@ def tail_item_pb(item: DebugItem | Skipped) -> pb.TailEventsResponse:
     return pb.TailEventsResponse(event=debug_event_pb(item))
 
 
-def schema_pb(schema: SourceSchema, cursor: int) -> pb.GetSchemaResponse:
+def schema_pb(schema: SourceSchema) -> pb.GetSchemaResponse:
     return pb.GetSchemaResponse(
         events=[
             pb.SchemaEvent(
@@ -210,7 +210,7 @@ def schema_pb(schema: SourceSchema, cursor: int) -> pb.GetSchemaResponse:
             for event in schema.events
         ],
         events_limit_reached=schema.events_limited,
-        cursor=cursor,
+        cursor=schema.cursor,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 
 import grpc
@@ -14,9 +15,12 @@ from segd.server.admin import SERVICE as ADMIN
 from segd.server.admin import AdminService
 from segd.server.collector import SERVICE as COLLECTOR
 from segd.server.collector import CollectorService
+from segd.server.drain import DrainInterceptor
 
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
+#: How long new calls are refused with UNAVAILABLE before the server stops listening.
+DRAIN_SECONDS = 0.5
 
 
 def is_loopback(listen: str) -> bool:
@@ -40,10 +44,12 @@ class GrpcServer:
         admin: AdminService | None = None,
     ) -> None:
         self._config = config
+        self._drain = DrainInterceptor()
         # Just above the batch limit: a bigger request is refused before it is read
         # into memory, with RESOURCE_EXHAUSTED.
         self._server = grpc.aio.server(
             maximum_concurrent_rpcs=config.max_concurrent_calls,
+            interceptors=[self._drain],
             options=[
                 ("grpc.max_receive_message_length", limits.max_batch_bytes + 4096),
                 ("grpc.so_reuseport", 0),
@@ -81,4 +87,6 @@ class GrpcServer:
     async def stop(self) -> None:
         """Health NOT_SERVING, refuse new calls, let in-flight ones finish within the grace."""
         await self.health.enter_graceful_shutdown()
+        self._drain.draining = True
+        await asyncio.sleep(min(DRAIN_SECONDS, self._config.shutdown_grace_seconds))
         await self._server.stop(self._config.shutdown_grace_seconds)

@@ -38,19 +38,22 @@ class Store:
     """The databases of one data directory, opened and migrated."""
 
     def __init__(self, databases: list[Database], dedup: DedupIndex, schema: SchemaStore) -> None:
-        log_writer, reader, workspace = databases
+        log_writer, reader, workspace, admin_reader = databases
         self._databases = databases
         self._reader = reader
-        self.log = EventLog(log_writer, reader)
-        self.workspace = WorkspaceStore(workspace)
-        self.access = AccessStore(workspace)
-        self.audit = AuditLog(workspace)
+        # Admin reads (and long scans of the log) have a connection of their own, so
+        # they neither wait behind the writer's reads nor see a half-made transaction.
+        self.log = EventLog(log_writer, reader, scanner=admin_reader)
+        self.workspace = WorkspaceStore(workspace, admin_reader)
+        self.access = AccessStore(workspace, admin_reader)
+        self.audit = AuditLog(admin_reader)
         self.dedup = dedup
         self.schema = schema
 
     @classmethod
     async def open(cls, data_dir: Path, durability: str) -> Store:
-        """Connections: the log writer, readers, workspace writes; dedup.db and schema.db."""
+        """Connections: the log writer, the log reader, workspace writes, admin reads;
+        dedup.db and schema.db."""
         data_dir.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - once, at start-up
         path = data_dir / "segd.db"
         databases: list[Database] = []
@@ -58,7 +61,7 @@ class Store:
         try:
             databases.append(Database(await connect(path, durability)))
             await migrate(databases[0].conn)
-            for _ in range(2):
+            for _ in range(3):
                 databases.append(Database(await connect(path, durability)))
             dedup = await DedupIndex.open(data_dir / "dedup.db")
             schema = await SchemaStore.open(data_dir / "schema.db")

@@ -134,9 +134,10 @@ async def _insert_group_members(
 
 
 class AccessStore:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, reader: Database) -> None:
+        """Writes go through `db`, reads through `reader` (committed data only)."""
         self._db = db
-        self._conn = db.conn
+        self._conn = reader.conn
 
     # ---- authentication -----------------------------------------------------------
 

@@ -64,9 +64,10 @@ def _write_key(row: sqlite3.Row | tuple[Any, ...]) -> WriteKey:
 
 
 class WorkspaceStore:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, reader: Database | None = None) -> None:
+        """Writes go through `db`; reads through `reader` when given."""
         self._db = db
-        self._conn = db.conn
+        self._conn = (reader or db).conn
 
     async def insert_source(
         self,
