@@ -26,6 +26,7 @@ from segd.debugger import (
 from segd.normalize import Rejection
 from tests.support.admin import AdminClient
 from tests.support.daemon import Daemon, track
+from tests.support.http import basic_auth, request
 
 TRACK = event_pb2.EVENT_TYPE_TRACK
 PAGE = event_pb2.EVENT_TYPE_PAGE
@@ -265,6 +266,26 @@ def test_every_outcome_is_shown_with_raw_and_normalised_json(
         "userId or anonymousId is required",
     )
     assert not accepted.from_log
+
+
+def test_events_sent_over_http_show_too(daemon: Daemon, owner: AdminClient) -> None:
+    stream = owner.TailEvents(source_id=source_id(owner), timeout=10)
+    stream.initial_metadata()
+    call = {"userId": "u9", "event": "Signed Up", "properties": {"plan": "pro"}}
+    reply = request(
+        f"{daemon.http_url}/v1/track",
+        call,
+        basic_auth(daemon.write_key),  # type: ignore[attr-defined]
+    )
+    assert reply.status == 200
+    shown = next(stream).event
+    stream.cancel()
+    assert (shown.name, shown.user_id, shown.status) == (
+        "Signed Up",
+        "u9",
+        pb.DEBUG_STATUS_ACCEPTED,
+    )
+    assert json.loads(shown.raw_json)["properties"] == {"plan": "pro"}
 
 
 def test_filters_and_recent_events(daemon: Daemon, owner: AdminClient) -> None:
