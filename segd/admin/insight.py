@@ -66,7 +66,7 @@ class Insight:
         names, keys = await store.schema.names_and_keys(sources, event_pb2.EVENT_TYPE_TRACK)
         facts = Facts(
             members=len(await store.access.members()),
-            invites=len(await store.access.invites()),
+            invites=len(await store.invites.get()),
             sources=len(sources),
             types_seen=frozenset(await store.schema.types_seen(sources)),
             track_names=frozenset(names),

@@ -15,8 +15,9 @@ from segd.api.v1 import admin_pb2 as pb
 from segd.debugger import DebugItem, Skipped
 from segd.errors import InvalidRequest
 from segd.store import Source
-from segd.store.access import InviteRow, TokenRow
+from segd.store.access import TokenRow
 from segd.store.audit import AuditEntry
+from segd.store.invites import InviteRow
 from segd.store.schema import SourceSchema
 
 _STATUS = {

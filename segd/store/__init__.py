@@ -14,6 +14,7 @@ from segd.store.audit import AuditLog, AuditRecord
 from segd.store.db import Database, connect, migrate
 from segd.store.dedup import DedupIndex, dedup_key
 from segd.store.eventlog import EventLog, LogRow, StoredEvent
+from segd.store.invites import InviteStore
 from segd.store.schema import SchemaStore
 from segd.store.workspace import Source, WorkspaceStore, WriteKey
 
@@ -23,6 +24,7 @@ __all__ = [
     "AuditRecord",
     "DedupIndex",
     "EventLog",
+    "InviteStore",
     "LogRow",
     "SchemaStore",
     "Source",
@@ -46,6 +48,7 @@ class Store:
         self.log = EventLog(log_writer, reader, scanner=admin_reader)
         self.workspace = WorkspaceStore(workspace, admin_reader)
         self.access = AccessStore(workspace, admin_reader)
+        self.invites = InviteStore(workspace, admin_reader)
         self.audit = AuditLog(admin_reader)
         self.dedup = dedup
         self.schema = schema
