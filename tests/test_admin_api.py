@@ -110,6 +110,24 @@ def test_source_changes_reach_the_collector_at_once(daemon: Daemon, owner: Admin
     assert owner.CreateSource(name="Web Site").source.slug == "web_site_2"
 
 
+def test_deleting_a_source_drops_the_roles_that_named_it(owner: AdminClient) -> None:
+    kept = owner.ListSources().sources[0].id
+    doomed = owner.CreateSource(name="Doomed").source.id
+    scoped = pb.RoleGrant(role=pb.ROLE_SOURCE_ADMIN, source_ids=[kept, doomed])
+    invite = owner.CreateInvites(emails=["s@example.com"], grants=[scoped]).invites[0]
+    late = owner.CreateInvites(emails=["late@example.com"], grants=[scoped]).invites[0]
+    member = owner.as_token(None).AcceptInvite(invite_token=invite.token).member
+    group = owner.CreateGroup(name="Scoped", grants=[scoped]).group
+    owner.DeleteSource(source_id=doomed)
+    members = {m.id: m for m in owner.ListMembers().members}
+    assert [list(g.source_ids) for g in members[member.id].grants] == [[kept]]
+    assert [list(g.source_ids) for g in owner.ListGroups().groups[0].grants] == [[kept]]
+    assert group.id == owner.ListGroups().groups[0].id
+    # An invite made before the deletion grants what is left when accepted.
+    accepted = owner.as_token(None).AcceptInvite(invite_token=late.token).member
+    assert [list(g.source_ids) for g in accepted.grants] == [[kept]]
+
+
 def test_source_bad_inputs(daemon: Daemon, owner: AdminClient) -> None:
     source_id = owner.ListSources().sources[0].id
     invalid = grpc.StatusCode.INVALID_ARGUMENT
