@@ -15,6 +15,7 @@ from segd.admin.core import AdminCore
 from segd.collector import Collector
 from segd.config import Config
 from segd.debugger import DebuggerHub
+from segd.router import Router
 from segd.schema.consumer import SchemaConsumer
 from segd.server.admin import AdminService
 from segd.server.collector import CollectorService
@@ -22,7 +23,7 @@ from segd.server.grpc_server import GrpcServer
 from segd.server.http import HttpServer
 from segd.store import Store
 from segd.workspace import SourceDirectory
-from segd.writer import DiskGuard, LogWriter
+from segd.writer import DiskGuard, Entry, LogWriter
 
 log = structlog.get_logger(__name__)
 
@@ -52,15 +53,22 @@ class Daemon:
         sources = SourceDirectory(store)
         await sources.refresh()
         disk = DiskGuard(config.data_dir, config.storage.min_free_bytes)
+        router = Router(store, config.router)
         schema = SchemaConsumer(store)
+
+        def committed(stored: list[tuple[int, Entry]]) -> None:
+            router.notify_committed(stored)
+            schema.notify()
+
         writer = LogWriter(
             store,
             disk,
             config.storage.max_group_events,
             config.storage.max_pending_events,
-            on_commit=lambda _stored: schema.notify(),
+            on_commit=committed,
         )
         await writer.start()
+        await router.start()
         debugger = DebuggerHub(config.debugger.ring_size, config.debugger.subscriber_buffer)
         debugger.preload(await store.log.recent(DEBUGGER_PRELOAD_EVENTS))
         collector = Collector(sources, writer, config.limits, debugger=debugger)
@@ -83,6 +91,7 @@ class Daemon:
             except BaseException:
                 await server.stop()
                 await writer.close()
+                await router.stop()
                 raise
         self._tasks = [
             asyncio.create_task(self._every(SOURCE_REFRESH_SECONDS, sources.refresh)),
@@ -113,6 +122,7 @@ class Daemon:
         # Both doors stop taking requests and drain theirs before the writer closes.
         await asyncio.gather(server.stop(), *([http.stop()] if http is not None else []))
         await writer.close()
+        await router.stop()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

@@ -1,4 +1,4 @@
-"""The `segd` command: init, source, serve, send."""
+"""The `segd` command: init, source, destination, serve, send."""
 
 from __future__ import annotations
 
@@ -40,6 +40,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     listing = source_commands.add_parser("list", help="list sources and their write keys")
     common(listing)
+
+    from segd.destcmd import add_commands
+
+    add_commands(commands, common)
 
     serve = commands.add_parser("serve", help="run the daemon")
     common(serve)
@@ -122,6 +126,10 @@ async def _workspace_command(args: argparse.Namespace, config: config_module.Con
             return 0
         if not existed:
             raise ConfigError(f"no workspace in {config.data_dir}; run: segd init")
+        if args.command == "destination":
+            from segd.destcmd import run
+
+            return await run(args, store)
         if args.source_command == "add":
             _print_source(await workspace.create_source(store, args.name, args.type))
         else:

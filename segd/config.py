@@ -78,6 +78,27 @@ class HttpConfig:
 
 
 @dataclass(frozen=True)
+class RouterConfig:
+    """Delivery to destinations: retries, reloads, shutdown."""
+
+    #: Seconds between looks at the database for new, changed or removed destinations.
+    reload_seconds: float = 2.0
+    #: Failed events are retried for this long after their receipt, then dead-lettered.
+    retry_window_seconds: float = 4 * 3600.0
+    #: The first retry comes within this many seconds; each later one doubles it (with
+    #: full jitter) up to `retry_max_delay_seconds`.
+    retry_base_seconds: float = 1.0
+    retry_max_delay_seconds: float = 300.0
+    #: Longest a worker waits before looking for due retries (such as replays).
+    retry_poll_seconds: float = 1.0
+    #: A worker writes its cursor and counters at most this often.
+    commit_interval_seconds: float = 0.2
+    #: On shutdown, in-flight deliveries get this long to finish; the rest are sent
+    #: again after the restart.
+    drain_seconds: float = 5.0
+
+
+@dataclass(frozen=True)
 class LogConfig:
     #: "debug" logs one line per request batch.
     level: str = "info"
@@ -132,6 +153,7 @@ class Config:
     http: HttpConfig = field(default_factory=HttpConfig)
     limits: Limits = field(default_factory=Limits)
     log: LogConfig = field(default_factory=LogConfig)
+    router: RouterConfig = field(default_factory=RouterConfig)
     admin: AdminConfig = field(default_factory=AdminConfig)
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
     debugger: DebuggerConfig = field(default_factory=DebuggerConfig)
@@ -214,6 +236,15 @@ def _check(config: Any, where: str) -> None:
             raise ConfigError("http.enabled must be true or false")
         if config.rate_limit_per_second < 0 or config.rate_limit_burst < 0:
             raise ConfigError("http.rate_limit_per_second and http.rate_limit_burst must be >= 0")
+    if isinstance(config, RouterConfig):
+        for name in ("reload_seconds", "retry_base_seconds", "retry_poll_seconds"):
+            if getattr(config, name) <= 0:
+                raise ConfigError(f"router.{name} must be more than 0")
+        if config.retry_max_delay_seconds < config.retry_base_seconds:
+            raise ConfigError("router.retry_max_delay_seconds must be at least retry_base_seconds")
+        for name in ("retry_window_seconds", "commit_interval_seconds", "drain_seconds"):
+            if getattr(config, name) < 0:
+                raise ConfigError(f"router.{name} cannot be negative")
     if isinstance(config, LogConfig) and config.format not in ("auto", "json", "console"):
         raise ConfigError('log.format must be "auto", "json" or "console"')
     if isinstance(config, AdminConfig) and config.invite_ttl_hours <= 0:

@@ -128,6 +128,20 @@ def test_deleting_a_source_drops_the_roles_that_named_it(owner: AdminClient) -> 
     assert [list(g.source_ids) for g in accepted.grants] == [[kept]]
 
 
+def test_deleting_a_source_disconnects_its_destinations(daemon: Daemon, owner: AdminClient) -> None:
+    source = owner.ListSources().sources[0]
+    segd_command(
+        "destination", "add", "crm", "--type", "webhook", "--source", source.slug,
+        "--settings", '{"urls": ["http://127.0.0.1:9/hook"]}',
+        data_dir=daemon.data_dir,
+    )  # fmt: skip
+    listed = segd_command("destination", "list", data_dir=daemon.data_dir).split("\t")
+    assert listed[3] == source.slug
+    owner.DeleteSource(source_id=source.id)
+    listed = segd_command("destination", "list", data_dir=daemon.data_dir).split("\t")
+    assert listed[3] == "-"  # no sources
+
+
 def test_source_bad_inputs(daemon: Daemon, owner: AdminClient) -> None:
     source_id = owner.ListSources().sources[0].id
     invalid = grpc.StatusCode.INVALID_ARGUMENT
@@ -321,6 +335,11 @@ def test_getting_started_follows_real_state(daemon: Daemon, owner: AdminClient) 
             )
         )
     owner.CreateSource(name="Second")
+    segd_command(
+        "destination", "add", "hook", "--type", "webhook", "--source", "test_source",
+        "--settings", '{"urls": ["http://127.0.0.1:9/hook"]}',
+        data_dir=daemon.data_dir,
+    )  # fmt: skip
     deadline = time.monotonic() + 5
     while not done()["identify_received"] and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -328,6 +347,7 @@ def test_getting_started_follows_real_state(daemon: Daemon, owner: AdminClient) 
         "invite_teammates",
         "add_source",
         "page_or_screen_received",
+        "add_destination",
         "debugger_opened",
         "identify_received",
         "track_received",

@@ -101,6 +101,11 @@ IDENTIFY, TRACK = event_pb2.EVENT_TYPE_IDENTIFY, event_pb2.EVENT_TYPE_TRACK
             {"track_received", "naming"},
         ),
         (Facts(debugger_opened=True), {"debugger_opened"}),
+        (Facts(destinations=1), {"add_destination"}),
+        (
+            Facts(destinations=2, warehouses=1),
+            {"add_destination", "two_destinations", "add_warehouse"},
+        ),
     ],
 )
 def test_checklist(facts: Facts, done: set[str]) -> None:

@@ -7,13 +7,16 @@ from collections.abc import AsyncIterator, Collection
 from segd.admin.getting_started import Facts, TaskGroup, checklist
 from segd.api.v1 import event_pb2
 from segd.debugger import DebuggerHub, DebugItem, Skipped, TailFilter
+from segd.destinations.base import Category
 from segd.errors import InvalidRequest, NotFound
+from segd.router import registry
 from segd.schema.observe import DAY_MS
 from segd.store import Store
 from segd.store.schema import SourceSchema
 from segd.workspace import now_ms
 
 DEBUGGER_OPENED = "debugger_opened_at"
+WAREHOUSE = Category.WAREHOUSE
 DEFAULT_SEARCH_RESULTS = 50
 MAX_SEARCH_RESULTS = 500
 MAX_QUERY_CHARS = 200
@@ -64,6 +67,11 @@ class Insight:
         store = self._store
         sources = [s.id for s in await store.workspace.list_sources()]
         names, keys = await store.schema.names_and_keys(sources, event_pb2.EVENT_TYPE_TRACK)
+        destinations = await store.destinations.load_all()
+        plugins = registry.installed()
+        warehouses = [
+            d for d in destinations if d.type in plugins and plugins[d.type].category is WAREHOUSE
+        ]
         facts = Facts(
             members=len(await store.access.members()),
             invites=len(await store.invites.get()),
@@ -72,5 +80,7 @@ class Insight:
             track_names=frozenset(names),
             track_property_keys=frozenset(keys),
             debugger_opened=await store.workspace.fact(DEBUGGER_OPENED) is not None,
+            destinations=len(destinations),
+            warehouses=len(warehouses),
         )
         return checklist(facts)
