@@ -11,20 +11,26 @@ from collections.abc import Awaitable, Callable
 import structlog
 
 from segd import systemd
+from segd.admin.core import AdminCore
 from segd.collector import Collector
 from segd.config import Config
+from segd.debugger import DebuggerHub
 from segd.router import Router
+from segd.schema.consumer import SchemaConsumer
+from segd.server.admin import AdminService
 from segd.server.collector import CollectorService
 from segd.server.grpc_server import GrpcServer
 from segd.server.http import HttpServer
 from segd.store import Store
 from segd.workspace import SourceDirectory
-from segd.writer import DiskGuard, LogWriter
+from segd.writer import DiskGuard, Entry, LogWriter
 
 log = structlog.get_logger(__name__)
 
 SOURCE_REFRESH_SECONDS = 2.0
 RETENTION_CHECK_SECONDS = 3600.0
+#: After a restart the debugger starts from the newest of this many logged events.
+DEBUGGER_PRELOAD_EVENTS = 20_000
 
 
 class Daemon:
@@ -48,17 +54,35 @@ class Daemon:
         await sources.refresh()
         disk = DiskGuard(config.data_dir, config.storage.min_free_bytes)
         router = Router(store, config.router, config.data_dir)
+        schema = SchemaConsumer(store)
+
+        def committed(stored: list[tuple[int, Entry]]) -> None:
+            router.notify_committed(stored)
+            schema.notify()
+
         writer = LogWriter(
             store,
             disk,
             config.storage.max_group_events,
             config.storage.max_pending_events,
-            on_commit=router.notify_committed,
+            on_commit=committed,
         )
         await writer.start()
         await router.start()
-        collector = Collector(sources, writer, config.limits)
-        server = GrpcServer(config.grpc, config.limits, CollectorService(collector))
+        debugger = DebuggerHub(config.debugger.ring_size, config.debugger.subscriber_buffer)
+        debugger.preload(await store.log.recent(DEBUGGER_PRELOAD_EVENTS))
+        collector = Collector(sources, writer, config.limits, debugger=debugger)
+        admin = AdminCore(
+            store,
+            config,
+            sources,
+            debugger,
+            lambda: server.address,
+            lambda: http.address if http is not None else None,
+        )
+        server = GrpcServer(
+            config.grpc, config.limits, CollectorService(collector), AdminService(admin)
+        )
         await server.start()
         http = HttpServer(config.http, config.limits, collector) if config.http.enabled else None
         if http is not None:
@@ -72,6 +96,7 @@ class Daemon:
         self._tasks = [
             asyncio.create_task(self._every(SOURCE_REFRESH_SECONDS, sources.refresh)),
             asyncio.create_task(self._every(RETENTION_CHECK_SECONDS, lambda: prune(store, config))),
+            asyncio.create_task(schema.run(), name="schema-consumer"),
         ]
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -92,6 +117,8 @@ class Daemon:
 
         log.info("segd.stopping", grace_seconds=config.grpc.shutdown_grace_seconds)
         systemd.notify("STOPPING=1")
+        # Debugger streams never end by themselves: end them so they do not hold the grace.
+        debugger.close()
         # Both doors stop taking requests and drain theirs before the writer closes.
         await asyncio.gather(server.stop(), *([http.stop()] if http is not None else []))
         await writer.close()
