@@ -8,7 +8,8 @@ destination's batching, which the router applies: the settings redeclare the rou
 durable buffer, so the router waits and hands over a full batch rather than the plugin
 holding events in memory that it could not yet acknowledge. A load that fails
 (warehouse unreachable, DuckDB file held by another process) fails the whole batch as
-retryable, and the redelivery is idempotent (every table is keyed by `id`).
+retryable, and the redelivery is idempotent (every table is keyed by `id`). Loads run
+in a child process (segd.warehouse.worker), away from the daemon's interpreter lock.
 """
 
 from __future__ import annotations
