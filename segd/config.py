@@ -58,6 +58,12 @@ class GrpcConfig:
     shutdown_grace_seconds: float = 10.0
     #: Most calls served at once; more get RESOURCE_EXHAUSTED.
     max_concurrent_calls: int = 1000
+    #: PEM certificate (chain) and private key: with both, the port speaks TLS only.
+    tls_cert: str = ""
+    tls_key: str = ""
+    #: PEM certificates of the CAs that sign client certificates: when set, every
+    #: client must present one (mutual TLS). Needs tls_cert and tls_key.
+    tls_client_ca: str = ""
 
 
 @dataclass(frozen=True)
@@ -75,6 +81,9 @@ class HttpConfig:
     rate_limit_burst: int = 0
     #: Seconds in-flight requests get to finish on SIGTERM.
     shutdown_grace_seconds: float = 10.0
+    #: PEM certificate (chain) and private key: with both, the port speaks HTTPS only.
+    tls_cert: str = ""
+    tls_key: str = ""
 
 
 @dataclass(frozen=True)
@@ -113,7 +122,7 @@ class AdminConfig:
     #: How long an invite stays valid when the inviter does not say.
     invite_ttl_hours: float = 72.0
     #: The HTTP API's base URL as clients reach it, for the setup snippets; empty:
-    #: http:// and the address segd's HTTP listener is bound to.
+    #: http:// (https:// with http.tls_cert) and the address the HTTP listener is bound to.
     public_http_url: str = ""
     #: The gRPC address as clients reach it, for the snippets; empty: where segd listens.
     public_grpc_address: str = ""
@@ -231,6 +240,12 @@ def _check(config: Any, where: str) -> None:
             raise ConfigError("storage.retention_days must be at least 1")
     if isinstance(config, GrpcConfig) and config.reflection not in ("auto", "on", "off"):
         raise ConfigError('grpc.reflection must be "auto", "on" or "off"')
+    if isinstance(config, GrpcConfig | HttpConfig):
+        section = "grpc" if isinstance(config, GrpcConfig) else "http"
+        if bool(config.tls_cert) != bool(config.tls_key):
+            raise ConfigError(f"{section}.tls_cert and {section}.tls_key go together")
+    if isinstance(config, GrpcConfig) and config.tls_client_ca and not config.tls_cert:
+        raise ConfigError("grpc.tls_client_ca needs grpc.tls_cert and grpc.tls_key")
     if isinstance(config, HttpConfig):
         if not isinstance(config.enabled, bool):
             raise ConfigError("http.enabled must be true or false")

@@ -34,6 +34,7 @@ class AdminCore:
         """`grpc_address` and `http_address` give where the listeners are bound (the
         latter None without an HTTP listener), for the snippets unless the config says."""
         admin = config.admin
+        scheme = "https" if config.http.tls_cert else "http"
         self._store = store
         self.members = Members(store)
         self.invites = Invites(
@@ -44,7 +45,7 @@ class AdminCore:
             directory,
             debugger,
             lambda: (
-                admin.public_http_url or f"http://{http_address() or config.http.listen}",
+                admin.public_http_url or f"{scheme}://{http_address() or config.http.listen}",
                 admin.public_grpc_address or grpc_address(),
             ),
         )

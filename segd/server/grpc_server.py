@@ -42,8 +42,11 @@ class GrpcServer:
         limits: Limits,
         collector: CollectorService,
         admin: AdminService | None = None,
+        credentials: grpc.ServerCredentials | None = None,
     ) -> None:
+        """`credentials` (segd.server.tls) make the port speak TLS only; None: plaintext."""
         self._config = config
+        self._credentials = credentials
         self._drain = DrainInterceptor()
         # Just above the batch limit: a bigger request is refused before it is read
         # into memory, with RESOURCE_EXHAUSTED.
@@ -71,8 +74,12 @@ class GrpcServer:
         self.port = 0
 
     async def start(self) -> int:
+        listen = self._config.listen
         try:
-            self.port = self._server.add_insecure_port(self._config.listen)
+            if self._credentials is None:
+                self.port = self._server.add_insecure_port(listen)
+            else:
+                self.port = self._server.add_secure_port(listen, self._credentials)
         except RuntimeError as exc:
             raise ConfigError(f"cannot listen on {self._config.listen}: {exc}") from exc
         await self._server.start()

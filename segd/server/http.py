@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import ssl
 import time
 from collections.abc import Callable
 
@@ -76,8 +77,11 @@ class HttpServer:
         limits: Limits,
         collector: Collector,
         clock: Callable[[], float] = time.monotonic,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
+        """`ssl_context` (segd.server.tls) makes the port speak HTTPS only."""
         self._config = config
+        self._ssl_context = ssl_context
         self._limits = limits
         self._collector = collector
         self._clock = clock
@@ -102,7 +106,7 @@ class HttpServer:
 
     async def start(self) -> int:
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
+        site = web.TCPSite(self._runner, self.host, self.port, ssl_context=self._ssl_context)
         try:
             await site.start()
         except OSError as exc:
