@@ -103,6 +103,7 @@ class HttpServer:
         )
         self.host, self.port = split_listen(config.listen)
         self._draining = False
+        self._in_flight = 0
 
     async def start(self) -> int:
         await self._runner.setup()
@@ -137,7 +138,16 @@ class HttpServer:
                 return _reply(request, 200, SUCCESS)
             if name not in CALLS:
                 return _error(request, 404, "not_found", f"no such endpoint: /v1/{name}")
-            return await self._track(request, name)
+            # Refused before the body is read: under overload a refusal costs next to
+            # nothing, and the bodies held in memory are bounded.
+            if self._in_flight >= self._config.max_concurrent_requests:
+                raise Overloaded("too many requests at once; retry later")
+            self._collector.admit(1)
+            self._in_flight += 1
+            try:
+                return await self._track(request, name)
+            finally:
+                self._in_flight -= 1
         except SegdError as exc:
             status, code = http_status_for(exc)
             headers = {}
