@@ -15,6 +15,7 @@ from segd.server.admin import SERVICE as ADMIN
 from segd.server.admin import AdminService
 from segd.server.collector import SERVICE as COLLECTOR
 from segd.server.collector import CollectorService
+from segd.server.decoding import DecodeInterceptor
 from segd.server.drain import DrainInterceptor
 
 SERVING = health_pb2.HealthCheckResponse.SERVING
@@ -52,7 +53,7 @@ class GrpcServer:
         # into memory, with RESOURCE_EXHAUSTED.
         self._server = grpc.aio.server(
             maximum_concurrent_rpcs=config.max_concurrent_calls,
-            interceptors=[self._drain],
+            interceptors=[DecodeInterceptor(), self._drain],
             options=[
                 ("grpc.max_receive_message_length", limits.max_batch_bytes + 4096),
                 ("grpc.so_reuseport", 0),
