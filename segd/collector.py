@@ -49,9 +49,9 @@ class Collector:
         self._clock = clock
         self._debugger = debugger
 
-    def admit(self, count: int) -> None:
-        """Raise now if `count` more events could not be taken (Overloaded, Unavailable)."""
-        self._writer.admit(count)
+    def check_load(self) -> None:
+        """Overloaded now if the write queue is full (before a request is even read)."""
+        self._writer.check_pending(1)
 
     async def send_batch(
         self,

@@ -125,6 +125,10 @@ class LogWriter:
             raise Unavailable("the daemon is shutting down")
         if not self._disk.has_room():
             raise Unavailable("the daemon is low on disk space; retry later")
+        self.check_pending(count)
+
+    def check_pending(self, count: int) -> None:
+        """Overloaded if `count` more events would not fit in the queue."""
         if self._pending_events + count > self._max_pending:
             raise Overloaded("too many events are waiting to be written; retry later")
 

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from grpc_health.v1 import health_pb2
 from segd.api.v1 import collector_pb2 as C
 from tests.support.daemon import Daemon, track
 from tests.support.delivery import add_webhook, fast_config
+from tests.support.http import request
 from tests.support.receiver import Receiver
 
 GARBAGE = b"\xff\xff\xff"
@@ -95,3 +97,30 @@ def test_events_no_consumer_could_read_are_refused_and_delivery_goes_on(
         assert not [e for e in daemon.logs if e.get("level") == "error"]
     finally:
         daemon.kill()
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "code"),
+    [
+        ("GET", "/v1/track", 405, "method_not_allowed"),
+        ("PUT", "/v1/batch", 405, "method_not_allowed"),
+        ("GET", "/", 404, "not_found"),
+        ("POST", "/v2/track", 404, "not_found"),
+    ],
+)
+def test_http_answers_every_path_with_a_json_error(
+    daemon: Daemon, method: str, path: str, status: int, code: str
+) -> None:
+    reply = request(f"{daemon.http_url}{path}", None, {}, method)
+    assert (reply.status, reply.json["code"]) == (status, code)
+    assert reply.headers["Server"] == "segd"
+
+
+def test_http_requests_aiohttp_cannot_parse_do_not_name_the_server(daemon: Daemon) -> None:
+    host, port = daemon.http_address.rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(b"GARBAGE\r\n\r\n")
+        head = sock.recv(65536).split(b"\r\n\r\n")[0].decode()
+    assert head.startswith("HTTP/1.0 400")
+    assert "Server: segd" in head.split("\r\n")
+    assert "aiohttp" not in head and "Python" not in head
