@@ -104,6 +104,7 @@ class Call:
     ended: float
     code: grpc.StatusCode
     events: int
+    details: str = ""
 
     @property
     def seconds(self) -> float:
@@ -199,8 +200,9 @@ class ResendingSender:
                 reply = call(request, timeout=self.timeout, wait_for_ready=ready)
             except grpc.RpcError as error:
                 code = error.code()
-                self.stats.calls.append(Call(began, time.monotonic(), code, len(part)))
-                self.stats.details[f"{code.name}: {error.details()}"] += 1
+                details = error.details() or ""
+                self.stats.calls.append(Call(began, time.monotonic(), code, len(part), details))
+                self.stats.details[f"{code.name}: {details}"] += 1
                 attempt += 1
                 self.stats.resends += 1
                 self._stop.wait(min(0.05 * attempt, 0.5))

@@ -94,7 +94,12 @@ def run(workdir: Path, quick: bool = False) -> Result:
             acked = set(sender.stats.acked)
             healthy_missing = healthy_tally.wait_for(acked, 60)
             flaky_missing = flaky_tally.wait_for(acked, p.catch_up_timeout)
-            caught_up = max(flaky_tally.first.values(), default=recovered_wall) - recovered_wall
+            # The backlog: what was acknowledged before the recovery.
+            backlog = [i for i, at in sender.stats.acked_at.items() if at < recovered_wall]
+            caught_up = (
+                max((flaky_tally.first.get(i, recovered_wall) for i in backlog), default=0.0)
+                - recovered_wall
+            )
             attempts = flaky.attempts - attempts_before
             dead = _dead_letters(workspace.data_dir)
         finally:
@@ -118,7 +123,8 @@ def run(workdir: Path, quick: bool = False) -> Result:
     result.figure("healthy lag p99 s", percentile(lags, 99))
     result.figure("max s", max(lags, default=0.0))
     result.figure("flaky attempts during outage", attempts)
-    result.figure("flaky caught up s after recovery", caught_up)
+    result.figure("outage backlog", len(backlog))
+    result.figure("delivered s after recovery", caught_up)
     result.figure("acknowledged", len(acked))
     result.figure("delivered flaky", f"{len(acked) - len(flaky_missing)}")
     result.figure("healthy", f"{len(acked) - len(healthy_missing)}")
