@@ -13,6 +13,7 @@ so that the client's CPU goes to sending, not to building messages.
 from __future__ import annotations
 
 import asyncio
+import base64
 import threading
 import time
 from collections import Counter
@@ -344,7 +345,7 @@ async def http_open_loop(
         "properties": json.loads(PROPERTIES),
         "context": json.loads(CONTEXT),
     }
-    auth = {"Authorization": aiohttp.BasicAuth(write_key, "").encode()}
+    auth = {"Authorization": "Basic " + base64.b64encode(f"{write_key}:".encode()).decode()}
     in_flight: set[asyncio.Task[None]] = set()
     connector = aiohttp.TCPConnector(limit=connections)
     timeout = aiohttp.ClientTimeout(total=30)
