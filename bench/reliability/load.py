@@ -170,6 +170,11 @@ class ResendingSender:
     def acked_count(self) -> int:
         return len(self.stats.acked)
 
+    def acked_at(self) -> dict[str, float]:
+        """A copy of messageId → time of acknowledgement, safe while the sender runs."""
+        with self._lock:
+            return dict(self.stats.acked_at)
+
     def _channel(self) -> grpc.Channel:
         if self._credentials is not None:
             return grpc.secure_channel(self.address, self._credentials, CHANNEL_OPTIONS)
