@@ -6,14 +6,17 @@ measures the whole; these pin down the two rules it rests on.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import signal
 import socket
+from collections import Counter
 from pathlib import Path
 
 import grpc
 import pytest
 
-from segd.api.v1 import admin_pb2, admin_pb2_grpc
+from segd.api.v1 import admin_pb2, admin_pb2_grpc, collector_pb2_grpc
 from segd.api.v1 import collector_pb2 as C
 from tests.support.daemon import Daemon, track
 from tests.support.http import basic_auth, request
@@ -84,3 +87,46 @@ def test_grpc_calls_beyond_max_concurrent_calls_get_resource_exhausted(
             tail.cancel()
     finally:
         daemon.kill()
+
+
+def test_calls_that_pile_up_behind_a_stalled_daemon_are_refused_not_cancelled(
+    workspace: Workspace,
+) -> None:
+    """A stopped process stands in for a starved event loop: when it runs again, grpc
+    holds thousands of calls it has not handed over. Each must end OK or
+    RESOURCE_EXHAUSTED (which clients retry), never CANCELLED (which they do not)."""
+    daemon = Daemon(workspace[0]).start()
+    try:
+        assert daemon.proc is not None
+        codes = asyncio.run(_burst_while_stopped(daemon, workspace[2], calls=3000))
+        assert set(codes) <= {"OK", "RESOURCE_EXHAUSTED"}, codes
+        assert codes["OK"] > 0
+    finally:
+        daemon.kill()
+
+
+async def _burst_while_stopped(daemon: Daemon, write_key: str, calls: int) -> Counter[str]:
+    assert daemon.proc is not None
+    codes: Counter[str] = Counter()
+    async with grpc.aio.insecure_channel(daemon.address) as channel:
+        stub = collector_pb2_grpc.CollectorStub(channel)
+
+        async def one(n: int) -> None:
+            request = C.SendBatchRequest(
+                write_key=write_key, events=[track(message_id=f"b{n}-{i}") for i in range(10)]
+            )
+            try:
+                await stub.SendBatch(request, timeout=60)
+                codes["OK"] += 1
+            except grpc.aio.AioRpcError as error:
+                codes[error.code().name] += 1
+
+        await stub.SendBatch(C.SendBatchRequest(write_key=write_key, events=[track()]))
+        daemon.proc.send_signal(signal.SIGSTOP)
+        try:
+            tasks = [asyncio.create_task(one(n)) for n in range(calls)]
+            await asyncio.sleep(1.0)
+        finally:
+            daemon.proc.send_signal(signal.SIGCONT)
+        await asyncio.gather(*tasks)
+    return codes

@@ -51,12 +51,21 @@ class GrpcServer:
         self._drain = DrainInterceptor()
         # Just above the batch limit: a bigger request is refused before it is read
         # into memory, with RESOURCE_EXHAUSTED.
+        #
+        # Calls wait in grpc's core until the event loop takes them; when it falls
+        # behind (a busy or starved CPU), past 1,000 waiting calls grpc drops some, and
+        # their clients see CANCELLED, which they do not retry. With room for more, the
+        # loop reaches each and refuses it itself (RESOURCE_EXHAUSTED: too many calls,
+        # or too many events waiting), which clients do retry.
+        waiting = 10 * config.max_concurrent_calls
         self._server = grpc.aio.server(
             maximum_concurrent_rpcs=config.max_concurrent_calls,
             interceptors=[DecodeInterceptor(), self._drain],
             options=[
                 ("grpc.max_receive_message_length", limits.max_batch_bytes + 4096),
                 ("grpc.so_reuseport", 0),
+                ("grpc.server.max_pending_requests", waiting),
+                ("grpc.server.max_pending_requests_hard_limit", 2 * waiting),
             ],
         )
         self._server.add_generic_rpc_handlers((collector.rpc_handler(),))
