@@ -64,6 +64,10 @@ class Daemon:
             grpc=server.address,
             data_dir=str(config.data_dir),
             durability=config.storage.durability,
+            first_event=(
+                f"segd source list --data-dir {config.data_dir}  # shows write keys; then: "
+                f"segd send track 'Hello' --user-id u1 --write-key KEY --addr {server.address}"
+            ),
         )
         systemd.notify("READY=1")
         await self._stopping.wait()

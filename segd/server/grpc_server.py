@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 
 import grpc
@@ -12,9 +13,12 @@ from segd.config import GrpcConfig, Limits
 from segd.errors import ConfigError
 from segd.server.collector import SERVICE as COLLECTOR
 from segd.server.collector import CollectorService
+from segd.server.drain import DrainInterceptor
 
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
+#: How long new calls are refused with UNAVAILABLE before the server stops listening.
+DRAIN_SECONDS = 0.5
 
 
 def is_loopback(listen: str) -> bool:
@@ -32,10 +36,12 @@ class GrpcServer:
 
     def __init__(self, config: GrpcConfig, limits: Limits, collector: CollectorService) -> None:
         self._config = config
+        self._drain = DrainInterceptor()
         # Just above the batch limit: a bigger request is refused before it is read
         # into memory, with RESOURCE_EXHAUSTED.
         self._server = grpc.aio.server(
             maximum_concurrent_rpcs=config.max_concurrent_calls,
+            interceptors=[self._drain],
             options=[
                 ("grpc.max_receive_message_length", limits.max_batch_bytes + 4096),
                 ("grpc.so_reuseport", 0),
@@ -70,4 +76,6 @@ class GrpcServer:
     async def stop(self) -> None:
         """Health NOT_SERVING, refuse new calls, let in-flight ones finish within the grace."""
         await self.health.enter_graceful_shutdown()
+        self._drain.draining = True
+        await asyncio.sleep(min(DRAIN_SECONDS, self._config.shutdown_grace_seconds))
         await self._server.stop(self._config.shutdown_grace_seconds)

@@ -1,0 +1,105 @@
+"""The event log, the dedup index that follows it, and retention, in-process."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+from segd.app import prune
+from segd.config import Config, StorageConfig
+from segd.store import Store, dedup_key
+from segd.writer import DiskGuard, Entry, LogWriter
+
+DAY_MS = 86_400_000
+
+
+def entry(message_id: str, received_at_ms: int, source_id: int = 1) -> Entry:
+    return Entry(source_id, message_id, 2, "Order Completed", "u", "", received_at_ms, b"payload")
+
+
+async def open_writer(data_dir: Path) -> tuple[Store, LogWriter]:
+    store = await Store.open(data_dir, "normal")
+    writer = LogWriter(store, DiskGuard(data_dir, 0), 1000, 10_000)
+    await writer.start()
+    return store, writer
+
+
+def test_dedup_catches_up_after_a_crash_between_log_and_index(tmp_path: Path) -> None:
+    async def scenario() -> list[bool]:
+        store = await Store.open(tmp_path, "normal")
+        # As if the daemon died after committing the log but before indexing the keys.
+        now = time.time_ns() // 1_000_000
+        await store.log.append([(1, 1, "m-1", 2, "x", "u", "", now, b"p")])
+        assert await store.dedup.cursor() == 0
+        await store.close()
+        store, writer = await open_writer(tmp_path)
+        try:
+            assert await store.dedup.cursor() == 1
+            return await writer.write([entry("m-1", now), entry("m-2", now)])
+        finally:
+            await writer.close()
+            await store.close()
+
+    assert asyncio.run(scenario()) == [False, True]
+
+
+def test_a_hash_hit_for_another_event_is_not_a_duplicate(tmp_path: Path) -> None:
+    async def scenario() -> list[bool]:
+        store, writer = await open_writer(tmp_path)
+        try:
+            now = time.time_ns() // 1_000_000
+            await writer.write([entry("m-1", now)])
+            # Point m-2's key at m-1's row, as a 64-bit collision would.
+            await store.dedup.add([(dedup_key(1, "m-2"), 1)], covered_seq=1)
+            return await writer.write([entry("m-2", now)])
+        finally:
+            await writer.close()
+            await store.close()
+
+    assert asyncio.run(scenario()) == [True]
+
+
+def test_retention_prunes_old_events_and_their_keys(tmp_path: Path) -> None:
+    config = Config(data_dir=tmp_path, storage=StorageConfig(retention_days=7))
+
+    async def scenario() -> tuple[int, list[bool], int]:
+        store, writer = await open_writer(tmp_path)
+        try:
+            now = time.time_ns() // 1_000_000
+            await writer.write([entry(f"old-{i}", now - 10 * DAY_MS + i) for i in range(50)])
+            await writer.write([entry(f"new-{i}", now - DAY_MS + i) for i in range(50)])
+            deleted = await prune(store, config)
+            # An old messageId is no longer a duplicate once its event is gone.
+            again = await writer.write([entry("old-0", now), entry("new-0", now)])
+            remaining = len(await store.log.read_after(0, 1000))
+            return deleted, again, remaining
+        finally:
+            await writer.close()
+            await store.close()
+
+    deleted, again, remaining = asyncio.run(scenario())
+    assert deleted == 50
+    assert again == [True, False]
+    assert remaining == 51
+
+
+def test_sequence_numbers_are_never_reused_after_pruning(tmp_path: Path) -> None:
+    config = Config(data_dir=tmp_path, storage=StorageConfig(retention_days=1))
+
+    async def scenario() -> list[int]:
+        store, writer = await open_writer(tmp_path)
+        old = time.time_ns() // 1_000_000 - 3 * DAY_MS
+        await writer.write([entry(f"m-{i}", old) for i in range(5)])
+        await prune(store, config)
+        await writer.close()
+        await store.close()
+        store, writer = await open_writer(tmp_path)
+        try:
+            await writer.write([entry("after", time.time_ns() // 1_000_000)])
+            return [e.seq for e in await store.log.read_after(0, 10)]
+        finally:
+            await writer.close()
+            await store.close()
+
+    assert asyncio.run(scenario()) == [6]
