@@ -57,6 +57,11 @@ def _finite_float(text: str) -> float:
     return value
 
 
+#: One decoder for every call: `json.loads` with hooks builds a new decoder each time,
+#: which costs as much as decoding a typical context object.
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
+
+
 def _nested_deeper_than(value: Any, limit: int) -> bool:
     # Iterative, so that a hostile depth cannot exhaust the interpreter's stack.
     stack: list[tuple[Any, int]] = [(value, 1)]
@@ -72,7 +77,7 @@ def _nested_deeper_than(value: Any, limit: int) -> bool:
 def check_json_object(part: str, text: str, max_depth: int) -> Rejection | None:
     """Check one JSON part: an object, finite numbers only, nested at most max_depth."""
     try:
-        value = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+        value = _DECODER.decode(text)
     except _BadJson as exc:
         return Rejection(exc.rejection.reason, f"{part}: {exc.rejection.message}")
     except RecursionError:
