@@ -72,6 +72,8 @@ def test_rejections(event: E.Event, reason: str) -> None:
         E.Event(type=E.EVENT_TYPE_PAGE, user_id="u", properties=nested(32)),
         E.Event(type=E.EVENT_TYPE_PAGE, user_id="u", properties='{"big": 123456789012345678901234567890}'),
         E.Event(type=E.EVENT_TYPE_PAGE, user_id="u", properties='{"a": [1, 2.5, "x", true, null, {"b": {}}]}'),
+        # orjson refuses a lone surrogate escape; the stdlib decoder, which decides then, takes it.
+        E.Event(type=E.EVENT_TYPE_PAGE, user_id="u", properties='{"a": "\\ud800"}'),
     ],
 )  # fmt: skip
 def test_accepted(event: E.Event) -> None:
