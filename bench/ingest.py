@@ -41,7 +41,7 @@ TARGET_BATCH = 100
 GRPC_EVENTS_PER_SECOND = {1: 20_000, 10: 100_000, 100: 250_000, 1000: 300_000}
 SQLITE_EVENTS_PER_SECOND = {1: 5_000, 10: 40_000, 100: 250_000, 1000: 300_000}
 TARGETS = (
-    ("batch 100, durability full, dedup on", "segd/no-op", TARGET_BATCH, 0.40),
+    ("batch 100, durability {durability}, dedup on", "segd/no-op", TARGET_BATCH, 0.40),
     ("single-event sends", "segd/no-op", 1, 0.85),
     ("after {prefill:,} stored events vs an empty database", "full/empty", TARGET_BATCH, 0.75),
 )
@@ -174,8 +174,8 @@ def _report(args: argparse.Namespace, batches: list[int], results: Results) -> N
         else:
             value = r.ratio(("segd", batch), ("no-op", batch))
         verdict = "met" if value >= goal else "NOT met"
-        name = label.format(prefill=args.prefill)
-        print(f"  {name}: {value:.2f}x (target >= {goal:.2f}x) {verdict}")
+        name = label.format(prefill=args.prefill, durability=args.durability)
+        print(f"  {name}: {value:.3f}x (target >= {goal:.2f}x) {verdict}")
 
 
 def main(argv: list[str] | None = None) -> int:
