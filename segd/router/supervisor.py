@@ -1,7 +1,8 @@
 """The router: one worker per enabled destination, kept in step with the database.
 
 Destinations are configured in the database (by the CLI or the admin API, possibly
-from another process), so the router reloads them periodically: a new or re-enabled
+from another process), so the router reloads them periodically, and at once when the
+daemon's own Admin API changes one (`wake`): a new or re-enabled
 destination gets a worker, a changed one (any change bumps its version) gets a fresh
 worker, a disabled or deleted one is drained and stopped.
 """
