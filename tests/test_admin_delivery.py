@@ -19,6 +19,7 @@ from tests.support.delivery import eventually, fast_config, send
 from tests.support.receiver import Receiver
 
 SECRET = "sig-key-4e1b"
+HEADER = "team-value-93c2"
 
 
 @pytest.fixture
@@ -49,7 +50,12 @@ def owner(fast_daemon: Daemon) -> Iterator[AdminClient]:
 
 def webhook(owner: AdminClient, receiver: Receiver) -> pb.Destination:
     source = owner.ListSources().sources[0].id
-    settings = {"urls": [receiver.url], "shared_secret": SECRET, "timeout_seconds": 2}
+    settings = {
+        "urls": [receiver.url],
+        "shared_secret": SECRET,
+        "headers": {"X-Team": HEADER},
+        "timeout_seconds": 2,
+    }
     return owner.CreateDestination(
         name="hook", type="webhook", source_ids=[source], settings_json=json.dumps(settings)
     ).destination
@@ -81,6 +87,7 @@ def test_a_webhook_made_through_the_api_receives_events_and_reports_them(
     receiver.wait_for_ids(set(ids), timeout=10)
     for request in receiver.accepted:
         assert hmac.compare_digest(request.headers["X-Signature"], sign(SECRET, request.body))
+        assert request.headers["X-Team"] == HEADER
     assert {e["event"] for e in receiver.events()} == {"Order Completed"}
 
     eventually(lambda: status(owner, destination).delivered == 6, what="6 delivered")
@@ -133,6 +140,15 @@ def test_dead_letters_are_listed_and_replayed_through_the_api(
     assert error.response_sample.startswith("HTTP 400") and "failing on purpose" in (
         error.response_sample
     )
+
+    # No secret in the delivery view: neither the shared secret nor a custom header's value.
+    for reply in (
+        owner.GetDeliveryStatus(destination_id=destination.id),
+        owner.ListDeadLetters(destination_id=destination.id),
+    ):
+        data = reply.SerializeToString()
+        assert SECRET.encode() not in data and HEADER.encode() not in data
+    assert "X-Team: ********" in error.request_sample
 
     dead = owner.ListDeadLetters(destination_id=destination.id).dead_letters
     assert sorted(d.message_id for d in dead) == sorted(ids)

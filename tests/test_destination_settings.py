@@ -48,10 +48,13 @@ def test_field_path(loc: tuple[int | str, ...], path: str) -> None:
         ({"shared_secret": None}, {**SECRETS, "shared_secret": None}),
         ({"headers": {"X-Other": MASK}}, {**SECRETS, "headers": {"X-Other": MASK}}),
         ({}, SECRETS),
+        # In lists, by position.
+        ({"keys": [MASK, "b2", MASK]}, {**SECRETS, "keys": ["a", "b2", MASK]}),
     ],
 )
 def test_merge_settings(change: dict[str, Any], merged: dict[str, Any]) -> None:
-    assert merge_settings(SECRETS, change) == merged
+    current = {**SECRETS, "keys": ["a", "b"]} if "keys" in change else SECRETS
+    assert merge_settings(current, change) == merged
 
 
 @pytest.mark.parametrize("change", [[1], "text", 3, None])

@@ -71,12 +71,15 @@ def _keep_masked(new: Any, old: Any) -> Any:
         return old
     if isinstance(new, dict) and isinstance(old, Mapping):
         return {key: _keep_masked(value, old.get(key)) for key, value in new.items()}
+    if isinstance(new, list) and isinstance(old, list):
+        return [_keep_masked(v, old[i] if i < len(old) else None) for i, v in enumerate(new)]
     return new
 
 
 def merge_settings(current: dict[str, Any], change: Any) -> dict[str, Any]:
     """`change` laid over `current`, key by key: a key left out keeps its value, a secret
-    sent back as MASK keeps its value (in nested objects too, such as custom headers)."""
+    sent back as MASK keeps its value (in nested objects, such as custom headers, and in
+    lists, by position)."""
     if not isinstance(change, dict):
         raise InvalidFields(
             "settings must be a JSON object", [Violation("settings", "must be a JSON object")]
