@@ -232,3 +232,23 @@ def test_restart_keeps_everything(daemon: Daemon) -> None:
     daemon.start()
     ids += list(send_batch(daemon, [track() for _ in range(50)]).message_ids)
     assert stored_message_ids(daemon.data_dir) == ids
+
+
+def test_too_much_pending_work_is_resource_exhausted(
+    workspace: tuple[Path, str, str], tmp_path: Path
+) -> None:
+    config = tmp_path / "segd.toml"
+    config.write_text("[storage]\nmax_pending_events = 100\n")
+    daemon = Daemon(workspace[0], config=config).start()
+    try:
+        with daemon.channel() as channel:
+            stub = daemon.collector(channel)
+            error = call_error(
+                stub.SendBatch, C.SendBatchRequest(write_key=workspace[2], events=[track()] * 101)
+            )
+            assert error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+            assert_clean(error)
+            ok = stub.SendBatch(C.SendBatchRequest(write_key=workspace[2], events=[track()] * 100))
+            assert list(ok.outcomes) == [ACCEPTED] * 100
+    finally:
+        daemon.kill()
