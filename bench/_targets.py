@@ -50,7 +50,7 @@ def init_workspace(data_dir: Path) -> str:
 
 
 class SegdDaemon:
-    """A `segd serve` subprocess on 127.0.0.1:0 with the given durability."""
+    """A `segd serve` subprocess on 127.0.0.1:0 (gRPC and HTTP) with the given durability."""
 
     def __init__(self, data_dir: Path, write_key: str, durability: str) -> None:
         self.data_dir = data_dir
@@ -59,7 +59,7 @@ class SegdDaemon:
         config.write_text(f'[storage]\ndurability = "{durability}"\n')
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "segd", "serve", "--data-dir", str(data_dir),
-             "--config", str(config), "--grpc", "127.0.0.1:0"],
+             "--config", str(config), "--grpc", "127.0.0.1:0", "--http", "127.0.0.1:0"],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )  # fmt: skip
         self.pid = self._proc.pid
