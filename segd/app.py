@@ -11,8 +11,12 @@ from collections.abc import Awaitable, Callable
 import structlog
 
 from segd import systemd
+from segd.admin.core import AdminCore
 from segd.collector import Collector
 from segd.config import Config
+from segd.debugger import DebuggerHub
+from segd.schema.consumer import SchemaConsumer
+from segd.server.admin import AdminService
 from segd.server.collector import CollectorService
 from segd.server.grpc_server import GrpcServer
 from segd.store import Store
@@ -23,6 +27,8 @@ log = structlog.get_logger(__name__)
 
 SOURCE_REFRESH_SECONDS = 2.0
 RETENTION_CHECK_SECONDS = 3600.0
+#: After a restart the debugger starts from the newest of this many logged events.
+DEBUGGER_PRELOAD_EVENTS = 20_000
 
 
 class Daemon:
@@ -45,16 +51,27 @@ class Daemon:
         sources = SourceDirectory(store)
         await sources.refresh()
         disk = DiskGuard(config.data_dir, config.storage.min_free_bytes)
+        schema = SchemaConsumer(store)
         writer = LogWriter(
-            store, disk, config.storage.max_group_events, config.storage.max_pending_events
+            store,
+            disk,
+            config.storage.max_group_events,
+            config.storage.max_pending_events,
+            on_commit=lambda _stored: schema.notify(),
         )
         await writer.start()
-        collector = Collector(sources, writer, config.limits)
-        server = GrpcServer(config.grpc, config.limits, CollectorService(collector))
+        debugger = DebuggerHub(config.debugger.ring_size, config.debugger.subscriber_buffer)
+        debugger.preload(await store.log.recent(DEBUGGER_PRELOAD_EVENTS))
+        collector = Collector(sources, writer, config.limits, debugger=debugger)
+        admin = AdminCore(store, config, sources, debugger, lambda: server.address)
+        server = GrpcServer(
+            config.grpc, config.limits, CollectorService(collector), AdminService(admin)
+        )
         await server.start()
         self._tasks = [
             asyncio.create_task(self._every(SOURCE_REFRESH_SECONDS, sources.refresh)),
             asyncio.create_task(self._every(RETENTION_CHECK_SECONDS, lambda: prune(store, config))),
+            asyncio.create_task(schema.run(), name="schema-consumer"),
         ]
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -74,6 +91,7 @@ class Daemon:
 
         log.info("segd.stopping", grace_seconds=config.grpc.shutdown_grace_seconds)
         systemd.notify("STOPPING=1")
+        debugger.close()
         await server.stop()
         await writer.close()
         for task in self._tasks:

@@ -35,6 +35,9 @@ def _parser() -> argparse.ArgumentParser:
     add = source_commands.add_parser("add", help="create a source and print its write key")
     common(add)
     add.add_argument("name")
+    add.add_argument(
+        "--type", default="http_api", help="a source type from the catalog (default: http_api)"
+    )
     listing = source_commands.add_parser("list", help="list sources and their write keys")
     common(listing)
 
@@ -114,7 +117,7 @@ async def _workspace_command(args: argparse.Namespace, config: config_module.Con
         if not existed:
             raise ConfigError(f"no workspace in {config.data_dir}; run: segd init")
         if args.source_command == "add":
-            _print_source(await workspace.create_source(store, args.name))
+            _print_source(await workspace.create_source(store, args.name, args.type))
         else:
             for source in await store.workspace.list_sources():
                 state = "enabled" if source.enabled else "disabled"

@@ -10,6 +10,7 @@ import structlog
 
 from segd.api.v1 import collector_pb2, event_pb2
 from segd.config import Limits
+from segd.debugger import DebuggerHub, DebugItem, Status
 from segd.errors import InvalidRequest, RequestTooLarge
 from segd.normalize import Rejection, normalize
 from segd.workspace import SourceDirectory
@@ -21,6 +22,7 @@ ACCEPTED = collector_pb2.OUTCOME_ACCEPTED
 DUPLICATE = collector_pb2.OUTCOME_DUPLICATE
 REJECTED = collector_pb2.OUTCOME_REJECTED
 TRACK = event_pb2.EVENT_TYPE_TRACK
+_STATUS: dict[int, Status] = {ACCEPTED: "accepted", DUPLICATE: "duplicate", REJECTED: "rejected"}
 
 
 @dataclass(slots=True)
@@ -39,11 +41,13 @@ class Collector:
         writer: LogWriter,
         limits: Limits,
         clock: Callable[[], int] = time.time_ns,
+        debugger: DebuggerHub | None = None,
     ) -> None:
         self._sources = sources
         self._writer = writer
         self._limits = limits
         self._clock = clock
+        self._debugger = debugger
 
     async def send_batch(
         self, write_key: str, events: Sequence[event_pb2.Event], size_bytes: int
@@ -63,6 +67,10 @@ class Collector:
         received_ms = now_ns // 1_000_000
         result = BatchResult()
         entries: list[Entry] = []
+        # The debugger shows events as received: keep their bytes before normalising
+        # changes them, but only those it can show (the ring keeps the newest).
+        debug_from = self._debug_from(source.id, len(events))
+        raw = [e.SerializeToString() if i >= debug_from else b"" for i, e in enumerate(events)]
         for index, event in enumerate(events):
             rejection = normalize(event, now_ns, limits)
             if rejection is not None:
@@ -90,6 +98,8 @@ class Collector:
                 (ACCEPTED if next(stored) else DUPLICATE) if outcome == ACCEPTED else outcome
                 for outcome in result.outcomes
             ]
+        if debug_from < len(events):
+            self._publish(source.id, events, raw, result, entries, received_ms, debug_from)
         log.debug(
             "collector.batch",
             source=source.slug,
@@ -98,3 +108,49 @@ class Collector:
             duplicates=result.outcomes.count(DUPLICATE),
         )
         return result
+
+    def _debug_from(self, source_id: int, count: int) -> int:
+        """The index from which a batch's events are published to the debugger."""
+        hub = self._debugger
+        if hub is None:
+            return count
+        return 0 if hub.has_subscribers(source_id) else max(0, count - hub.ring_size)
+
+    def _publish(
+        self,
+        source_id: int,
+        events: Sequence[event_pb2.Event],
+        raw: list[bytes],
+        result: BatchResult,
+        entries: list[Entry],
+        received_ms: int,
+        start: int,
+    ) -> None:
+        assert self._debugger is not None
+        rejections = dict(result.rejections)
+        # Stored payloads of the accepted events, in request order.
+        stored = iter(entries)
+        items = []
+        for index, event in enumerate(events):
+            outcome = result.outcomes[index]
+            payload = next(stored).payload if outcome != REJECTED else b""
+            if index < start:
+                continue
+            rejection = rejections.get(index)
+            items.append(
+                DebugItem(
+                    source_id=source_id,
+                    status=_STATUS[outcome],
+                    type=event.type,
+                    name=event.event if event.type == TRACK else event.name,
+                    user_id=event.user_id,
+                    anonymous_id=event.anonymous_id,
+                    message_id=event.message_id,
+                    received_at_ms=received_ms,
+                    raw=raw[index],
+                    normalized=payload or event.SerializeToString(),
+                    reason=rejection.reason if rejection else "",
+                    error=rejection.message if rejection else "",
+                )
+            )
+        self._debugger.publish(source_id, items)

@@ -69,12 +69,53 @@ class LogConfig:
 
 
 @dataclass(frozen=True)
+class AdminConfig:
+    """The Admin service."""
+
+    #: How long an invite stays valid when the inviter does not say.
+    invite_ttl_hours: float = 72.0
+    #: The HTTP API's base URL as clients reach it, shown in the setup snippets.
+    public_http_url: str = "http://127.0.0.1:8080"
+    #: The gRPC address as clients reach it, for the snippets; empty: where segd listens.
+    public_grpc_address: str = ""
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    """Email delivery of invites; with no host, the inviter gets the token to pass on."""
+
+    host: str = ""
+    port: int = 587
+    #: "starttls" (upgrade a plain connection), "ssl" (TLS from the start) or "none".
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    username: str = ""
+    password: str = ""
+    from_address: str = "segd@localhost"
+    timeout_seconds: float = 10.0
+
+
+@dataclass(frozen=True)
+class DebuggerConfig:
+    """The live debugger and event search."""
+
+    #: Recent events kept in memory per source, for a new stream to start with.
+    ring_size: int = 200
+    #: Events a stream may fall behind by before it skips (and says how many).
+    subscriber_buffer: int = 1000
+    #: A search looks through at most this many of the most recent stored events.
+    search_scan_events: int = 100_000
+
+
+@dataclass(frozen=True)
 class Config:
     data_dir: Path = Path("data")
     storage: StorageConfig = field(default_factory=StorageConfig)
     grpc: GrpcConfig = field(default_factory=GrpcConfig)
     limits: Limits = field(default_factory=Limits)
     log: LogConfig = field(default_factory=LogConfig)
+    admin: AdminConfig = field(default_factory=AdminConfig)
+    smtp: SmtpConfig = field(default_factory=SmtpConfig)
+    debugger: DebuggerConfig = field(default_factory=DebuggerConfig)
 
     @property
     def database_path(self) -> Path:
@@ -151,3 +192,11 @@ def _check(config: Any, where: str) -> None:
         raise ConfigError('grpc.reflection must be "auto", "on" or "off"')
     if isinstance(config, LogConfig) and config.format not in ("auto", "json", "console"):
         raise ConfigError('log.format must be "auto", "json" or "console"')
+    if isinstance(config, AdminConfig) and config.invite_ttl_hours <= 0:
+        raise ConfigError("admin.invite_ttl_hours must be more than 0")
+    if isinstance(config, SmtpConfig) and config.security not in ("starttls", "ssl", "none"):
+        raise ConfigError('smtp.security must be "starttls", "ssl" or "none"')
+    if isinstance(config, DebuggerConfig):
+        for name in ("ring_size", "subscriber_buffer", "search_scan_events"):
+            if getattr(config, name) < 1:
+                raise ConfigError(f"debugger.{name} must be at least 1")

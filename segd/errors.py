@@ -7,6 +7,7 @@
     ├── PermissionDenied       disabled source, missing role              → PERMISSION_DENIED
     ├── NotFound               the named thing does not exist             → NOT_FOUND
     ├── AlreadyExists          the name is taken                          → ALREADY_EXISTS
+    ├── Conflict               the state forbids it (the last owner)      → FAILED_PRECONDITION
     ├── Overloaded             too much pending work, rate limit          → RESOURCE_EXHAUSTED
     ├── RequestTooLarge        a batch over the size limits               → RESOURCE_EXHAUSTED
     └── Unavailable            shutting down, disk low or full            → UNAVAILABLE
@@ -42,6 +43,10 @@ class NotFound(SegdError):
 
 class AlreadyExists(SegdError):
     """A resource with that name or key exists already."""
+
+
+class Conflict(SegdError):
+    """The request is well formed but the workspace's state forbids it."""
 
 
 class Overloaded(SegdError):

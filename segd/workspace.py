@@ -5,17 +5,22 @@ Also the write-key directory the collector authenticates against.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 import secrets
 import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+from segd.admin.catalog import source_type
 from segd.errors import InvalidRequest, PermissionDenied, Unauthenticated
-from segd.store import Source, Store
+from segd.store import AuditRecord, Source, Store, WriteKey
 
 OWNER_ROLE = "workspace_owner"
+DEFAULT_SOURCE_TYPE = "http_api"
 
 
 def hash_token(token: str) -> bytes:
@@ -37,8 +42,28 @@ def slugify(name: str) -> str:
     return slug[:63]
 
 
-def _now_ms() -> int:
+def now_ms() -> int:
     return time.time_ns() // 1_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who makes a change, for the audit log: a member, or the command line (no id)."""
+
+    member_id: int | None
+    name: str
+
+    def audit(
+        self,
+        action: str,
+        target: str,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+    ) -> AuditRecord:
+        return AuditRecord(self.member_id, self.name, action, target, before, after)
+
+
+CLI = Actor(None, "cli")
 
 
 @dataclass(frozen=True)
@@ -52,15 +77,35 @@ async def init_workspace(store: Store, owner_email: str) -> OwnerCredentials | N
     if await store.workspace.has_members():
         return None
     token = new_secret()
-    await store.workspace.insert_member(owner_email, [OWNER_ROLE], hash_token(token), _now_ms())
+    await store.access.insert_member(
+        owner_email,
+        [(OWNER_ROLE, None)],
+        hash_token(token),
+        now_ms(),
+        CLI.audit("workspace.init", "workspace", after={"owner": owner_email}),
+    )
     return OwnerCredentials(owner_email, token)
 
 
-async def create_source(store: Store, name: str) -> Source:
+def source_fields(source: Source) -> dict[str, Any]:
+    """A source as the audit log records it (never its write key)."""
+    return {
+        "name": source.name,
+        "slug": source.slug,
+        "type": source.type,
+        "enabled": source.enabled,
+    }
+
+
+async def create_source(
+    store: Store, name: str, type_: str = DEFAULT_SOURCE_TYPE, actor: Actor = CLI
+) -> Source:
     """A new, enabled source named `name` with a fresh write key."""
     name = name.strip()
     if not name:
         raise InvalidRequest("a source needs a name")
+    if source_type(type_) is None:
+        raise InvalidRequest(f"there is no source type {type_!r} in the catalog")
     slug = slugify(name)
     if not slug:
         raise InvalidRequest(f"{name!r} has no letters or digits to make a slug from")
@@ -68,32 +113,53 @@ async def create_source(store: Store, name: str) -> Source:
     base, n = slug, 2
     while slug in taken:
         slug, n = f"{base}_{n}", n + 1
-    return await store.workspace.insert_source(name, slug, new_secret(), _now_ms())
+    after = {"name": name, "slug": slug, "type": type_, "enabled": True}
+    return await store.workspace.insert_source(
+        name,
+        slug,
+        new_secret(),
+        now_ms(),
+        type_,
+        actor.audit("source.create", "source", None, after),
+    )
 
 
 class SourceDirectory:
     """Write key → source, cached in memory; the collector asks it on every call.
 
-    Sources change rarely and may be changed by another process (the CLI), so a miss
-    asks the database, and `refresh` (called periodically by the daemon) reloads all.
+    The daemon's own changes (rename, disable, delete, key rotation) call `refresh`
+    before answering, so the collector sees them at once. Changes made by another
+    process (the CLI) show on a miss, which asks the database, or at the periodic
+    `refresh`. Retired keys are accepted until they expire.
     """
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, clock: Callable[[], int] = now_ms) -> None:
         self._store = store
-        self._by_key: dict[str, Source] = {}
+        self._clock = clock
+        self._by_key: dict[str, WriteKey] = {}
+        # Refreshes run one at a time, so a slow one that read the database before a
+        # change cannot overwrite the result of a later one that read it after.
+        self._lock = asyncio.Lock()
+        self._generation = 0
 
     async def refresh(self) -> None:
-        self._by_key = {s.write_key: s for s in await self._store.workspace.list_sources()}
+        async with self._lock:
+            keys = await self._store.workspace.write_keys(self._clock())
+            self._by_key = {key.write_key: key for key in keys}
+            self._generation += 1
 
     async def authenticate(self, write_key: str) -> Source:
         """The enabled source of `write_key`; Unauthenticated or PermissionDenied otherwise."""
-        source = self._by_key.get(write_key)
-        if source is None and write_key:
-            source = await self._store.workspace.source_by_write_key(write_key)
-            if source is not None:
-                self._by_key[write_key] = source
-        if source is None:
+        now = self._clock()
+        key = self._by_key.get(write_key)
+        if key is None and write_key:
+            generation = self._generation
+            key = await self._store.workspace.write_key(write_key, now)
+            # A refresh that finished meanwhile may know better than this lookup.
+            if key is not None and generation == self._generation:
+                self._by_key[write_key] = key
+        if key is None or (key.expires_at_ms is not None and key.expires_at_ms <= now):
             raise Unauthenticated("unknown write key")
-        if not source.enabled:
-            raise PermissionDenied(f"source {source.slug!r} is disabled")
-        return source
+        if not key.source.enabled:
+            raise PermissionDenied(f"source {key.source.slug!r} is disabled")
+        return key.source

@@ -11,6 +11,8 @@ from grpc_reflection.v1alpha import reflection
 
 from segd.config import GrpcConfig, Limits
 from segd.errors import ConfigError
+from segd.server.admin import SERVICE as ADMIN
+from segd.server.admin import AdminService
 from segd.server.collector import SERVICE as COLLECTOR
 from segd.server.collector import CollectorService
 from segd.server.drain import DrainInterceptor
@@ -34,7 +36,13 @@ def is_loopback(listen: str) -> bool:
 class GrpcServer:
     """The gRPC listener; `start` binds, `stop` drains in-flight calls within the grace."""
 
-    def __init__(self, config: GrpcConfig, limits: Limits, collector: CollectorService) -> None:
+    def __init__(
+        self,
+        config: GrpcConfig,
+        limits: Limits,
+        collector: CollectorService,
+        admin: AdminService | None = None,
+    ) -> None:
         self._config = config
         self._drain = DrainInterceptor()
         # Just above the batch limit: a bigger request is refused before it is read
@@ -48,9 +56,12 @@ class GrpcServer:
             ],
         )
         self._server.add_generic_rpc_handlers((collector.rpc_handler(),))
+        services = [COLLECTOR.full_name, health.SERVICE_NAME]
+        if admin is not None:
+            self._server.add_generic_rpc_handlers((admin.rpc_handler(),))
+            services.append(ADMIN.full_name)
         self.health = health.aio.HealthServicer()  # type: ignore[attr-defined]
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self._server)
-        services = [COLLECTOR.full_name, health.SERVICE_NAME]
         reflect = config.reflection == "on" or (
             config.reflection == "auto" and is_loopback(config.listen)
         )

@@ -20,6 +20,7 @@ GRPC_STATUS: dict[type[errors.SegdError], grpc.StatusCode] = {
     errors.PermissionDenied: grpc.StatusCode.PERMISSION_DENIED,
     errors.NotFound: grpc.StatusCode.NOT_FOUND,
     errors.AlreadyExists: grpc.StatusCode.ALREADY_EXISTS,
+    errors.Conflict: grpc.StatusCode.FAILED_PRECONDITION,
     errors.Overloaded: grpc.StatusCode.RESOURCE_EXHAUSTED,
     errors.RequestTooLarge: grpc.StatusCode.RESOURCE_EXHAUSTED,
     errors.Unavailable: grpc.StatusCode.UNAVAILABLE,
@@ -48,7 +49,8 @@ def status_for(exc: errors.SegdError) -> grpc.StatusCode:
     return grpc.StatusCode.INTERNAL
 
 
-async def _abort(context: grpc.aio.ServicerContext[Any, Any], exc: BaseException) -> NoReturn:
+async def abort_for(context: grpc.aio.ServicerContext[Any, Any], exc: BaseException) -> NoReturn:
+    """End the call with the status for `exc` (INTERNAL, and a log line, if unexpected)."""
     if isinstance(exc, errors.SegdError):
         await context.abort(status_for(exc), str(exc))
     log.exception("grpc.handler_failed")
@@ -68,6 +70,6 @@ def handler(
         except grpc.aio.AbortError:
             raise
         except Exception as exc:
-            await _abort(context, exc)
+            await abort_for(context, exc)
 
     return wrapper

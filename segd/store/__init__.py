@@ -1,26 +1,35 @@
 """All SQL lives here. `Store` opens the databases of a data directory.
 
 - segd.db: the event log and the workspace tables (durability as configured);
-- dedup.db: the deduplication index, derived from the log (synchronous=OFF).
+- dedup.db: the deduplication index, derived from the log (synchronous=OFF);
+- schema.db: the schema consumer's statistics and cursor (synchronous=NORMAL).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from segd.store.access import AccessStore
+from segd.store.audit import AuditLog, AuditRecord
 from segd.store.db import Database, connect, migrate
 from segd.store.dedup import DedupIndex, dedup_key
 from segd.store.eventlog import EventLog, LogRow, StoredEvent
-from segd.store.workspace import Source, WorkspaceStore
+from segd.store.schema import SchemaStore
+from segd.store.workspace import Source, WorkspaceStore, WriteKey
 
 __all__ = [
+    "AccessStore",
+    "AuditLog",
+    "AuditRecord",
     "DedupIndex",
     "EventLog",
     "LogRow",
+    "SchemaStore",
     "Source",
     "Store",
     "StoredEvent",
     "WorkspaceStore",
+    "WriteKey",
     "dedup_key",
 ]
 
@@ -28,33 +37,41 @@ __all__ = [
 class Store:
     """The databases of one data directory, opened and migrated."""
 
-    def __init__(self, databases: list[Database], dedup: DedupIndex) -> None:
+    def __init__(self, databases: list[Database], dedup: DedupIndex, schema: SchemaStore) -> None:
         log_writer, reader, workspace = databases
         self._databases = databases
         self._reader = reader
         self.log = EventLog(log_writer, reader)
         self.workspace = WorkspaceStore(workspace)
+        self.access = AccessStore(workspace)
+        self.audit = AuditLog(workspace)
         self.dedup = dedup
+        self.schema = schema
 
     @classmethod
     async def open(cls, data_dir: Path, durability: str) -> Store:
-        """Connections: the log writer, readers, workspace writes; and dedup.db."""
+        """Connections: the log writer, readers, workspace writes; dedup.db and schema.db."""
         data_dir.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - once, at start-up
         path = data_dir / "segd.db"
         databases: list[Database] = []
+        dedup: DedupIndex | None = None
         try:
             databases.append(Database(await connect(path, durability)))
             await migrate(databases[0].conn)
             for _ in range(2):
                 databases.append(Database(await connect(path, durability)))
             dedup = await DedupIndex.open(data_dir / "dedup.db")
+            schema = await SchemaStore.open(data_dir / "schema.db")
         except BaseException:
+            if dedup is not None:
+                await dedup.close()
             for db in databases:
                 await db.close()
             raise
-        return cls(databases, dedup)
+        return cls(databases, dedup, schema)
 
     async def close(self) -> None:
+        await self.schema.close()
         await self.dedup.close()
         for db in self._databases:
             await db.close()

@@ -73,6 +73,39 @@ class EventLog:
             rows = await cursor.fetchall()
         return [StoredEvent(*row) for row in rows]
 
+    async def recent(self, limit: int) -> list[StoredEvent]:
+        """The last `limit` events of the log, oldest first."""
+        async with self._conn.execute(
+            "SELECT seq, source_id, message_id, received_at, payload FROM events"
+            " WHERE seq > (SELECT max(seq) FROM events) - ? ORDER BY seq",
+            (limit,),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [StoredEvent(*row) for row in rows]
+
+    async def search(
+        self, source_id: int, query: str, scan: int, limit: int
+    ) -> tuple[list[StoredEvent], int]:
+        """A source's events among the last `scan` of the log whose messageId, userId or
+        anonymousId is `query`, or whose stored bytes contain it (ASCII letters in any
+        case); newest first, at most `limit`. Also returns how many events were scanned.
+        """
+        last = await self.last_seq()
+        needle = query.encode().lower().decode()
+        async with self._conn.execute(
+            "SELECT seq, source_id, message_id, received_at, payload FROM events"
+            " WHERE seq > ?1 AND source_id = ?2 AND (message_id = ?3 OR user_id = ?3"
+            " OR anonymous_id = ?3 OR instr(lower(payload), ?4) > 0)"
+            " ORDER BY seq DESC LIMIT ?5",
+            (last - scan, source_id, query, needle, limit),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        async with self._conn.execute(
+            "SELECT count(*) FROM events WHERE seq > ?", (last - scan,)
+        ) as cursor:
+            counted = await cursor.fetchone()
+        return [StoredEvent(*row) for row in rows], int(counted[0]) if counted else 0
+
     async def first_seq_received_since(self, since_ms: int) -> int | None:
         """The first seq received at or after `since_ms` (by binary search on seq).
 

@@ -1,0 +1,50 @@
+"""The face of workspace management that the Admin servicer calls."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from segd.admin.insight import Insight
+from segd.admin.invites import Invites
+from segd.admin.mail import InviteMailer
+from segd.admin.members import Members
+from segd.admin.sources import Sources
+from segd.config import Config
+from segd.debugger import DebuggerHub
+from segd.errors import InvalidRequest
+from segd.store import Store
+from segd.store.audit import AuditEntry
+from segd.workspace import SourceDirectory
+
+MAX_AUDIT_PAGE = 1000
+
+
+class AdminCore:
+    """Members, invites, sources, the debugger and the schema, over one store."""
+
+    def __init__(
+        self,
+        store: Store,
+        config: Config,
+        directory: SourceDirectory,
+        debugger: DebuggerHub,
+        grpc_address: Callable[[], str],
+    ) -> None:
+        admin = config.admin
+        self._store = store
+        self.members = Members(store)
+        self.invites = Invites(
+            store, self.members, InviteMailer(config.smtp), admin.invite_ttl_hours * 3600
+        )
+        self.sources = Sources(
+            store,
+            directory,
+            debugger,
+            lambda: (admin.public_http_url, admin.public_grpc_address or grpc_address()),
+        )
+        self.insight = Insight(store, debugger, config.debugger.search_scan_events)
+
+    async def audit_log(self, limit: int, before_id: int) -> list[AuditEntry]:
+        if not 0 <= limit <= MAX_AUDIT_PAGE:
+            raise InvalidRequest(f"limit must be between 0 (the default) and {MAX_AUDIT_PAGE}")
+        return await self._store.audit.list(limit or 100, before_id)

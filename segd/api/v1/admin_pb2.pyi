@@ -1,0 +1,670 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from segd.api.v1 import event_pb2 as _event_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class Role(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ROLE_UNSPECIFIED: _ClassVar[Role]
+    ROLE_WORKSPACE_OWNER: _ClassVar[Role]
+    ROLE_WORKSPACE_MEMBER: _ClassVar[Role]
+    ROLE_SOURCE_ADMIN: _ClassVar[Role]
+    ROLE_SOURCE_READ_ONLY: _ClassVar[Role]
+    ROLE_TRACKING_PLAN_ADMIN: _ClassVar[Role]
+    ROLE_TRACKING_PLAN_READ_ONLY: _ClassVar[Role]
+    ROLE_WAREHOUSE_ADMIN: _ClassVar[Role]
+    ROLE_WAREHOUSE_READ_ONLY: _ClassVar[Role]
+    ROLE_PERSONAS_ADMIN: _ClassVar[Role]
+    ROLE_PERSONAS_READ_ONLY: _ClassVar[Role]
+
+class DebugStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    DEBUG_STATUS_UNSPECIFIED: _ClassVar[DebugStatus]
+    DEBUG_STATUS_ACCEPTED: _ClassVar[DebugStatus]
+    DEBUG_STATUS_DUPLICATE: _ClassVar[DebugStatus]
+    DEBUG_STATUS_REJECTED: _ClassVar[DebugStatus]
+ROLE_UNSPECIFIED: Role
+ROLE_WORKSPACE_OWNER: Role
+ROLE_WORKSPACE_MEMBER: Role
+ROLE_SOURCE_ADMIN: Role
+ROLE_SOURCE_READ_ONLY: Role
+ROLE_TRACKING_PLAN_ADMIN: Role
+ROLE_TRACKING_PLAN_READ_ONLY: Role
+ROLE_WAREHOUSE_ADMIN: Role
+ROLE_WAREHOUSE_READ_ONLY: Role
+ROLE_PERSONAS_ADMIN: Role
+ROLE_PERSONAS_READ_ONLY: Role
+DEBUG_STATUS_UNSPECIFIED: DebugStatus
+DEBUG_STATUS_ACCEPTED: DebugStatus
+DEBUG_STATUS_DUPLICATE: DebugStatus
+DEBUG_STATUS_REJECTED: DebugStatus
+
+class RoleGrant(_message.Message):
+    __slots__ = ("role", "source_ids")
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_IDS_FIELD_NUMBER: _ClassVar[int]
+    role: Role
+    source_ids: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, role: _Optional[_Union[Role, str]] = ..., source_ids: _Optional[_Iterable[int]] = ...) -> None: ...
+
+class RoleInfo(_message.Message):
+    __slots__ = ("role", "title", "description", "source_scoped")
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_SCOPED_FIELD_NUMBER: _ClassVar[int]
+    role: Role
+    title: str
+    description: str
+    source_scoped: bool
+    def __init__(self, role: _Optional[_Union[Role, str]] = ..., title: _Optional[str] = ..., description: _Optional[str] = ..., source_scoped: _Optional[bool] = ...) -> None: ...
+
+class ListRolesRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListRolesResponse(_message.Message):
+    __slots__ = ("roles",)
+    ROLES_FIELD_NUMBER: _ClassVar[int]
+    roles: _containers.RepeatedCompositeFieldContainer[RoleInfo]
+    def __init__(self, roles: _Optional[_Iterable[_Union[RoleInfo, _Mapping]]] = ...) -> None: ...
+
+class Member(_message.Message):
+    __slots__ = ("id", "email", "created_at", "grants", "group_ids", "effective_grants")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    GRANTS_FIELD_NUMBER: _ClassVar[int]
+    GROUP_IDS_FIELD_NUMBER: _ClassVar[int]
+    EFFECTIVE_GRANTS_FIELD_NUMBER: _ClassVar[int]
+    id: int
+    email: str
+    created_at: _timestamp_pb2.Timestamp
+    grants: _containers.RepeatedCompositeFieldContainer[RoleGrant]
+    group_ids: _containers.RepeatedScalarFieldContainer[int]
+    effective_grants: _containers.RepeatedCompositeFieldContainer[RoleGrant]
+    def __init__(self, id: _Optional[int] = ..., email: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., grants: _Optional[_Iterable[_Union[RoleGrant, _Mapping]]] = ..., group_ids: _Optional[_Iterable[int]] = ..., effective_grants: _Optional[_Iterable[_Union[RoleGrant, _Mapping]]] = ...) -> None: ...
+
+class WhoAmIRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class WhoAmIResponse(_message.Message):
+    __slots__ = ("member",)
+    MEMBER_FIELD_NUMBER: _ClassVar[int]
+    member: Member
+    def __init__(self, member: _Optional[_Union[Member, _Mapping]] = ...) -> None: ...
+
+class ListMembersRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListMembersResponse(_message.Message):
+    __slots__ = ("members",)
+    MEMBERS_FIELD_NUMBER: _ClassVar[int]
+    members: _containers.RepeatedCompositeFieldContainer[Member]
+    def __init__(self, members: _Optional[_Iterable[_Union[Member, _Mapping]]] = ...) -> None: ...
+
+class UpdateMemberRequest(_message.Message):
+    __slots__ = ("member_id", "grants", "group_ids")
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    GRANTS_FIELD_NUMBER: _ClassVar[int]
+    GROUP_IDS_FIELD_NUMBER: _ClassVar[int]
+    member_id: int
+    grants: _containers.RepeatedCompositeFieldContainer[RoleGrant]
+    group_ids: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, member_id: _Optional[int] = ..., grants: _Optional[_Iterable[_Union[RoleGrant, _Mapping]]] = ..., group_ids: _Optional[_Iterable[int]] = ...) -> None: ...
+
+class UpdateMemberResponse(_message.Message):
+    __slots__ = ("member",)
+    MEMBER_FIELD_NUMBER: _ClassVar[int]
+    member: Member
+    def __init__(self, member: _Optional[_Union[Member, _Mapping]] = ...) -> None: ...
+
+class RemoveMemberRequest(_message.Message):
+    __slots__ = ("member_id",)
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    member_id: int
+    def __init__(self, member_id: _Optional[int] = ...) -> None: ...
+
+class RemoveMemberResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class Token(_message.Message):
+    __slots__ = ("id", "name", "created_at", "revoked_at")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    REVOKED_AT_FIELD_NUMBER: _ClassVar[int]
+    id: int
+    name: str
+    created_at: _timestamp_pb2.Timestamp
+    revoked_at: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[int] = ..., name: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., revoked_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class CreateTokenRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class CreateTokenResponse(_message.Message):
+    __slots__ = ("token", "secret")
+    TOKEN_FIELD_NUMBER: _ClassVar[int]
+    SECRET_FIELD_NUMBER: _ClassVar[int]
+    token: Token
+    secret: str
+    def __init__(self, token: _Optional[_Union[Token, _Mapping]] = ..., secret: _Optional[str] = ...) -> None: ...
+
+class ListTokensRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListTokensResponse(_message.Message):
+    __slots__ = ("tokens",)
+    TOKENS_FIELD_NUMBER: _ClassVar[int]
+    tokens: _containers.RepeatedCompositeFieldContainer[Token]
+    def __init__(self, tokens: _Optional[_Iterable[_Union[Token, _Mapping]]] = ...) -> None: ...
+
+class RevokeTokenRequest(_message.Message):
+    __slots__ = ("token_id",)
+    TOKEN_ID_FIELD_NUMBER: _ClassVar[int]
+    token_id: int
+    def __init__(self, token_id: _Optional[int] = ...) -> None: ...
+
+class RevokeTokenResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class Invite(_message.Message):
+    __slots__ = ("id", "email", "grants", "group_ids", "created_at", "expires_at", "invited_by", "emailed")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    GRANTS_FIELD_NUMBER: _ClassVar[int]
+    GROUP_IDS_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    INVITED_BY_FIELD_NUMBER: _ClassVar[int]
+    EMAILED_FIELD_NUMBER: _ClassVar[int]
+    id: int
+    email: str
+    grants: _containers.RepeatedCompositeFieldContainer[RoleGrant]
+    group_ids: _containers.RepeatedScalarFieldContainer[int]
+    created_at: _timestamp_pb2.Timestamp
+    expires_at: _timestamp_pb2.Timestamp
+    invited_by: str
+    emailed: bool
+    def __init__(self, id: _Optional[int] = ..., email: _Optional[str] = ..., grants: _Optional[_Iterable[_Union[RoleGrant, _Mapping]]] = ..., group_ids: _Optional[_Iterable[int]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., invited_by: _Optional[str] = ..., emailed: _Optional[bool] = ...) -> None: ...
+
+class CreateInvitesRequest(_message.Message):
+    __slots__ = ("emails", "grants", "group_ids", "expires_in_seconds")
+    EMAILS_FIELD_NUMBER: _ClassVar[int]
+    GRANTS_FIELD_NUMBER: _ClassVar[int]
+    GROUP_IDS_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_IN_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    emails: _containers.RepeatedScalarFieldContainer[str]
+    grants: _containers.RepeatedCompositeFieldContainer[RoleGrant]
+    group_ids: _containers.RepeatedScalarFieldContainer[int]
+    expires_in_seconds: int
+    def __init__(self, emails: _Optional[_Iterable[str]] = ..., grants: _Optional[_Iterable[_Union[RoleGrant, _Mapping]]] = ..., group_ids: _Optional[_Iterable[int]] = ..., expires_in_seconds: _Optional[int] = ...) -> None: ...
+
+class CreatedInvite(_message.Message):
+    __slots__ = ("invite", "token", "email_error")
+    INVITE_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_FIELD_NUMBER: _ClassVar[int]
+    EMAIL_ERROR_FIELD_NUMBER: _ClassVar[int]
+    invite: Invite
+    token: str
+    email_error: str
+    def __init__(self, invite: _Optional[_Union[Invite, _Mapping]] = ..., token: _Optional[str] = ..., email_error: _Optional[str] = ...) -> None: ...
+
+class CreateInvitesResponse(_message.Message):
+    __slots__ = ("invites",)
+    INVITES_FIELD_NUMBER: _ClassVar[int]
+    invites: _containers.RepeatedCompositeFieldContainer[CreatedInvite]
+    def __init__(self, invites: _Optional[_Iterable[_Union[CreatedInvite, _Mapping]]] = ...) -> None: ...
+
+class ListInvitesRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListInvitesResponse(_message.Message):
+    __slots__ = ("invites",)
+    INVITES_FIELD_NUMBER: _ClassVar[int]
+    invites: _containers.RepeatedCompositeFieldContainer[Invite]
+    def __init__(self, invites: _Optional[_Iterable[_Union[Invite, _Mapping]]] = ...) -> None: ...
+
+class RevokeInviteRequest(_message.Message):
+    __slots__ = ("invite_id",)
+    INVITE_ID_FIELD_NUMBER: _ClassVar[int]
+    invite_id: int
+    def __init__(self, invite_id: _Optional[int] = ...) -> None: ...
+
+class RevokeInviteResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class AcceptInviteRequest(_message.Message):
+    __slots__ = ("invite_token",)
+    INVITE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    invite_token: str
+    def __init__(self, invite_token: _Optional[str] = ...) -> None: ...
+
+class AcceptInviteResponse(_message.Message):
+    __slots__ = ("member", "token")
+    MEMBER_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_FIELD_NUMBER: _ClassVar[int]
+    member: Member
+    token: str
+    def __init__(self, member: _Optional[_Union[Member, _Mapping]] = ..., token: _Optional[str] = ...) -> None: ...
+
+class Group(_message.Message):
+    __slots__ = ("id", "name", "grants", "member_ids", "created_at")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    GRANTS_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_IDS_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    id: int
+    name: str
+    grants: _containers.RepeatedCompositeFieldContainer[RoleGrant]
+    member_ids: _containers.RepeatedScalarFieldContainer[int]
+    created_at: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[int] = ..., name: _Optional[str] = ..., grants: _Optional[_Iterable[_Union[RoleGrant, _Mapping]]] = ..., member_ids: _Optional[_Iterable[int]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class CreateGroupRequest(_message.Message):
+    __slots__ = ("name", "grants", "member_ids")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    GRANTS_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_IDS_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    grants: _containers.RepeatedCompositeFieldContainer[RoleGrant]
+    member_ids: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, name: _Optional[str] = ..., grants: _Optional[_Iterable[_Union[RoleGrant, _Mapping]]] = ..., member_ids: _Optional[_Iterable[int]] = ...) -> None: ...
+
+class CreateGroupResponse(_message.Message):
+    __slots__ = ("group",)
+    GROUP_FIELD_NUMBER: _ClassVar[int]
+    group: Group
+    def __init__(self, group: _Optional[_Union[Group, _Mapping]] = ...) -> None: ...
+
+class ListGroupsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListGroupsResponse(_message.Message):
+    __slots__ = ("groups",)
+    GROUPS_FIELD_NUMBER: _ClassVar[int]
+    groups: _containers.RepeatedCompositeFieldContainer[Group]
+    def __init__(self, groups: _Optional[_Iterable[_Union[Group, _Mapping]]] = ...) -> None: ...
+
+class UpdateGroupRequest(_message.Message):
+    __slots__ = ("group_id", "name", "grants", "member_ids")
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    GRANTS_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_IDS_FIELD_NUMBER: _ClassVar[int]
+    group_id: int
+    name: str
+    grants: _containers.RepeatedCompositeFieldContainer[RoleGrant]
+    member_ids: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, group_id: _Optional[int] = ..., name: _Optional[str] = ..., grants: _Optional[_Iterable[_Union[RoleGrant, _Mapping]]] = ..., member_ids: _Optional[_Iterable[int]] = ...) -> None: ...
+
+class UpdateGroupResponse(_message.Message):
+    __slots__ = ("group",)
+    GROUP_FIELD_NUMBER: _ClassVar[int]
+    group: Group
+    def __init__(self, group: _Optional[_Union[Group, _Mapping]] = ...) -> None: ...
+
+class DeleteGroupRequest(_message.Message):
+    __slots__ = ("group_id",)
+    GROUP_ID_FIELD_NUMBER: _ClassVar[int]
+    group_id: int
+    def __init__(self, group_id: _Optional[int] = ...) -> None: ...
+
+class DeleteGroupResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class AuditEntry(_message.Message):
+    __slots__ = ("id", "time", "actor_member_id", "actor", "action", "target", "before_json", "after_json")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    TARGET_FIELD_NUMBER: _ClassVar[int]
+    BEFORE_JSON_FIELD_NUMBER: _ClassVar[int]
+    AFTER_JSON_FIELD_NUMBER: _ClassVar[int]
+    id: int
+    time: _timestamp_pb2.Timestamp
+    actor_member_id: int
+    actor: str
+    action: str
+    target: str
+    before_json: str
+    after_json: str
+    def __init__(self, id: _Optional[int] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor_member_id: _Optional[int] = ..., actor: _Optional[str] = ..., action: _Optional[str] = ..., target: _Optional[str] = ..., before_json: _Optional[str] = ..., after_json: _Optional[str] = ...) -> None: ...
+
+class ListAuditLogRequest(_message.Message):
+    __slots__ = ("limit", "before_id")
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    BEFORE_ID_FIELD_NUMBER: _ClassVar[int]
+    limit: int
+    before_id: int
+    def __init__(self, limit: _Optional[int] = ..., before_id: _Optional[int] = ...) -> None: ...
+
+class ListAuditLogResponse(_message.Message):
+    __slots__ = ("entries",)
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    entries: _containers.RepeatedCompositeFieldContainer[AuditEntry]
+    def __init__(self, entries: _Optional[_Iterable[_Union[AuditEntry, _Mapping]]] = ...) -> None: ...
+
+class SourceType(_message.Message):
+    __slots__ = ("id", "title", "category", "description", "setup_snippet", "snippet_language")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    SETUP_SNIPPET_FIELD_NUMBER: _ClassVar[int]
+    SNIPPET_LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    title: str
+    category: str
+    description: str
+    setup_snippet: str
+    snippet_language: str
+    def __init__(self, id: _Optional[str] = ..., title: _Optional[str] = ..., category: _Optional[str] = ..., description: _Optional[str] = ..., setup_snippet: _Optional[str] = ..., snippet_language: _Optional[str] = ...) -> None: ...
+
+class ListSourceCatalogRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListSourceCatalogResponse(_message.Message):
+    __slots__ = ("types",)
+    TYPES_FIELD_NUMBER: _ClassVar[int]
+    types: _containers.RepeatedCompositeFieldContainer[SourceType]
+    def __init__(self, types: _Optional[_Iterable[_Union[SourceType, _Mapping]]] = ...) -> None: ...
+
+class Source(_message.Message):
+    __slots__ = ("id", "name", "slug", "enabled", "type", "created_at")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    SLUG_FIELD_NUMBER: _ClassVar[int]
+    ENABLED_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    id: int
+    name: str
+    slug: str
+    enabled: bool
+    type: str
+    created_at: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[int] = ..., name: _Optional[str] = ..., slug: _Optional[str] = ..., enabled: _Optional[bool] = ..., type: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class CreateSourceRequest(_message.Message):
+    __slots__ = ("name", "type")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    type: str
+    def __init__(self, name: _Optional[str] = ..., type: _Optional[str] = ...) -> None: ...
+
+class CreateSourceResponse(_message.Message):
+    __slots__ = ("source", "write_key")
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    WRITE_KEY_FIELD_NUMBER: _ClassVar[int]
+    source: Source
+    write_key: str
+    def __init__(self, source: _Optional[_Union[Source, _Mapping]] = ..., write_key: _Optional[str] = ...) -> None: ...
+
+class ListSourcesRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListSourcesResponse(_message.Message):
+    __slots__ = ("sources",)
+    SOURCES_FIELD_NUMBER: _ClassVar[int]
+    sources: _containers.RepeatedCompositeFieldContainer[Source]
+    def __init__(self, sources: _Optional[_Iterable[_Union[Source, _Mapping]]] = ...) -> None: ...
+
+class GetSourceRequest(_message.Message):
+    __slots__ = ("source_id",)
+    SOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    source_id: int
+    def __init__(self, source_id: _Optional[int] = ...) -> None: ...
+
+class GetSourceResponse(_message.Message):
+    __slots__ = ("source",)
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    source: Source
+    def __init__(self, source: _Optional[_Union[Source, _Mapping]] = ...) -> None: ...
+
+class RenameSourceRequest(_message.Message):
+    __slots__ = ("source_id", "name")
+    SOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    source_id: int
+    name: str
+    def __init__(self, source_id: _Optional[int] = ..., name: _Optional[str] = ...) -> None: ...
+
+class RenameSourceResponse(_message.Message):
+    __slots__ = ("source",)
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    source: Source
+    def __init__(self, source: _Optional[_Union[Source, _Mapping]] = ...) -> None: ...
+
+class SetSourceEnabledRequest(_message.Message):
+    __slots__ = ("source_id", "enabled")
+    SOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    ENABLED_FIELD_NUMBER: _ClassVar[int]
+    source_id: int
+    enabled: bool
+    def __init__(self, source_id: _Optional[int] = ..., enabled: _Optional[bool] = ...) -> None: ...
+
+class SetSourceEnabledResponse(_message.Message):
+    __slots__ = ("source",)
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    source: Source
+    def __init__(self, source: _Optional[_Union[Source, _Mapping]] = ...) -> None: ...
+
+class DeleteSourceRequest(_message.Message):
+    __slots__ = ("source_id",)
+    SOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    source_id: int
+    def __init__(self, source_id: _Optional[int] = ...) -> None: ...
+
+class DeleteSourceResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class RotateWriteKeyRequest(_message.Message):
+    __slots__ = ("source_id", "grace_seconds")
+    SOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    GRACE_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    source_id: int
+    grace_seconds: int
+    def __init__(self, source_id: _Optional[int] = ..., grace_seconds: _Optional[int] = ...) -> None: ...
+
+class RetiredWriteKey(_message.Message):
+    __slots__ = ("write_key", "expires_at")
+    WRITE_KEY_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    write_key: str
+    expires_at: _timestamp_pb2.Timestamp
+    def __init__(self, write_key: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class RotateWriteKeyResponse(_message.Message):
+    __slots__ = ("write_key", "retired")
+    WRITE_KEY_FIELD_NUMBER: _ClassVar[int]
+    RETIRED_FIELD_NUMBER: _ClassVar[int]
+    write_key: str
+    retired: RetiredWriteKey
+    def __init__(self, write_key: _Optional[str] = ..., retired: _Optional[_Union[RetiredWriteKey, _Mapping]] = ...) -> None: ...
+
+class GetWriteKeyRequest(_message.Message):
+    __slots__ = ("source_id",)
+    SOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    source_id: int
+    def __init__(self, source_id: _Optional[int] = ...) -> None: ...
+
+class GetWriteKeyResponse(_message.Message):
+    __slots__ = ("write_key", "retired")
+    WRITE_KEY_FIELD_NUMBER: _ClassVar[int]
+    RETIRED_FIELD_NUMBER: _ClassVar[int]
+    write_key: str
+    retired: _containers.RepeatedCompositeFieldContainer[RetiredWriteKey]
+    def __init__(self, write_key: _Optional[str] = ..., retired: _Optional[_Iterable[_Union[RetiredWriteKey, _Mapping]]] = ...) -> None: ...
+
+class DebugEvent(_message.Message):
+    __slots__ = ("type", "name", "user_id", "anonymous_id", "message_id", "received_at", "status", "reason", "error", "raw_json", "normalized_json", "from_log")
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    ANONYMOUS_ID_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
+    RECEIVED_AT_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    RAW_JSON_FIELD_NUMBER: _ClassVar[int]
+    NORMALIZED_JSON_FIELD_NUMBER: _ClassVar[int]
+    FROM_LOG_FIELD_NUMBER: _ClassVar[int]
+    type: _event_pb2.EventType
+    name: str
+    user_id: str
+    anonymous_id: str
+    message_id: str
+    received_at: _timestamp_pb2.Timestamp
+    status: DebugStatus
+    reason: str
+    error: str
+    raw_json: str
+    normalized_json: str
+    from_log: bool
+    def __init__(self, type: _Optional[_Union[_event_pb2.EventType, str]] = ..., name: _Optional[str] = ..., user_id: _Optional[str] = ..., anonymous_id: _Optional[str] = ..., message_id: _Optional[str] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[_Union[DebugStatus, str]] = ..., reason: _Optional[str] = ..., error: _Optional[str] = ..., raw_json: _Optional[str] = ..., normalized_json: _Optional[str] = ..., from_log: _Optional[bool] = ...) -> None: ...
+
+class TailEventsRequest(_message.Message):
+    __slots__ = ("source_id", "recent", "types", "names")
+    SOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    RECENT_FIELD_NUMBER: _ClassVar[int]
+    TYPES_FIELD_NUMBER: _ClassVar[int]
+    NAMES_FIELD_NUMBER: _ClassVar[int]
+    source_id: int
+    recent: int
+    types: _containers.RepeatedScalarFieldContainer[_event_pb2.EventType]
+    names: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, source_id: _Optional[int] = ..., recent: _Optional[int] = ..., types: _Optional[_Iterable[_Union[_event_pb2.EventType, str]]] = ..., names: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class TailEventsResponse(_message.Message):
+    __slots__ = ("event", "skipped")
+    EVENT_FIELD_NUMBER: _ClassVar[int]
+    SKIPPED_FIELD_NUMBER: _ClassVar[int]
+    event: DebugEvent
+    skipped: int
+    def __init__(self, event: _Optional[_Union[DebugEvent, _Mapping]] = ..., skipped: _Optional[int] = ...) -> None: ...
+
+class SearchEventsRequest(_message.Message):
+    __slots__ = ("source_id", "query", "limit")
+    SOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    QUERY_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    source_id: int
+    query: str
+    limit: int
+    def __init__(self, source_id: _Optional[int] = ..., query: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class SearchEventsResponse(_message.Message):
+    __slots__ = ("events", "scanned")
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    SCANNED_FIELD_NUMBER: _ClassVar[int]
+    events: _containers.RepeatedCompositeFieldContainer[DebugEvent]
+    scanned: int
+    def __init__(self, events: _Optional[_Iterable[_Union[DebugEvent, _Mapping]]] = ..., scanned: _Optional[int] = ...) -> None: ...
+
+class SchemaProperty(_message.Message):
+    __slots__ = ("key", "types", "count")
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    TYPES_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    key: str
+    types: _containers.RepeatedScalarFieldContainer[str]
+    count: int
+    def __init__(self, key: _Optional[str] = ..., types: _Optional[_Iterable[str]] = ..., count: _Optional[int] = ...) -> None: ...
+
+class SchemaEvent(_message.Message):
+    __slots__ = ("type", "name", "count_today", "count_7_days", "count_all_time", "first_seen", "last_seen", "properties", "properties_limit_reached")
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    COUNT_TODAY_FIELD_NUMBER: _ClassVar[int]
+    COUNT_7_DAYS_FIELD_NUMBER: _ClassVar[int]
+    COUNT_ALL_TIME_FIELD_NUMBER: _ClassVar[int]
+    FIRST_SEEN_FIELD_NUMBER: _ClassVar[int]
+    LAST_SEEN_FIELD_NUMBER: _ClassVar[int]
+    PROPERTIES_FIELD_NUMBER: _ClassVar[int]
+    PROPERTIES_LIMIT_REACHED_FIELD_NUMBER: _ClassVar[int]
+    type: _event_pb2.EventType
+    name: str
+    count_today: int
+    count_7_days: int
+    count_all_time: int
+    first_seen: _timestamp_pb2.Timestamp
+    last_seen: _timestamp_pb2.Timestamp
+    properties: _containers.RepeatedCompositeFieldContainer[SchemaProperty]
+    properties_limit_reached: bool
+    def __init__(self, type: _Optional[_Union[_event_pb2.EventType, str]] = ..., name: _Optional[str] = ..., count_today: _Optional[int] = ..., count_7_days: _Optional[int] = ..., count_all_time: _Optional[int] = ..., first_seen: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_seen: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., properties: _Optional[_Iterable[_Union[SchemaProperty, _Mapping]]] = ..., properties_limit_reached: _Optional[bool] = ...) -> None: ...
+
+class GetSchemaRequest(_message.Message):
+    __slots__ = ("source_id",)
+    SOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    source_id: int
+    def __init__(self, source_id: _Optional[int] = ...) -> None: ...
+
+class GetSchemaResponse(_message.Message):
+    __slots__ = ("events", "events_limit_reached", "cursor")
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    EVENTS_LIMIT_REACHED_FIELD_NUMBER: _ClassVar[int]
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    events: _containers.RepeatedCompositeFieldContainer[SchemaEvent]
+    events_limit_reached: bool
+    cursor: int
+    def __init__(self, events: _Optional[_Iterable[_Union[SchemaEvent, _Mapping]]] = ..., events_limit_reached: _Optional[bool] = ..., cursor: _Optional[int] = ...) -> None: ...
+
+class GettingStartedTask(_message.Message):
+    __slots__ = ("id", "title", "done", "detail")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    DONE_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    title: str
+    done: bool
+    detail: str
+    def __init__(self, id: _Optional[str] = ..., title: _Optional[str] = ..., done: _Optional[bool] = ..., detail: _Optional[str] = ...) -> None: ...
+
+class GettingStartedGroup(_message.Message):
+    __slots__ = ("title", "tasks")
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    TASKS_FIELD_NUMBER: _ClassVar[int]
+    title: str
+    tasks: _containers.RepeatedCompositeFieldContainer[GettingStartedTask]
+    def __init__(self, title: _Optional[str] = ..., tasks: _Optional[_Iterable[_Union[GettingStartedTask, _Mapping]]] = ...) -> None: ...
+
+class GetGettingStartedRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetGettingStartedResponse(_message.Message):
+    __slots__ = ("groups",)
+    GROUPS_FIELD_NUMBER: _ClassVar[int]
+    groups: _containers.RepeatedCompositeFieldContainer[GettingStartedGroup]
+    def __init__(self, groups: _Optional[_Iterable[_Union[GettingStartedGroup, _Mapping]]] = ...) -> None: ...

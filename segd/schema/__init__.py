@@ -1,0 +1,1 @@
+"""The schema of each source: event names, counts and property keys, kept by a log consumer."""

@@ -1,0 +1,70 @@
+"""The schema consumer: follows the event log from its persisted cursor.
+
+Woken by the log writer after each commit (and every few seconds regardless, for
+events written by another process), it reads a batch after its cursor, reduces it
+with the pure functions of `observe`, and stores the statistics and the new cursor in
+one transaction. It lags under a burst rather than compete with ingestion: a short
+pause after each batch gives the writer its turn on the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable
+
+import structlog
+
+from segd.schema.observe import DAY_MS, aggregate, bound, observe
+from segd.store import Store
+
+log = structlog.get_logger(__name__)
+
+
+class SchemaConsumer:
+    def __init__(
+        self,
+        store: Store,
+        batch_size: int = 2000,
+        idle_seconds: float = 5.0,
+        clock: Callable[[], int] = time.time_ns,
+    ) -> None:
+        self._store = store
+        self._batch_size = batch_size
+        self._idle_seconds = idle_seconds
+        self._clock = clock
+        self._wakeup = asyncio.Event()
+
+    def notify(self) -> None:
+        """New events are in the log (called by the writer after a commit)."""
+        self._wakeup.set()
+
+    async def run(self) -> None:
+        """Follow the log until cancelled."""
+        while True:
+            try:
+                caught_up = await self.step()
+            except Exception:
+                log.exception("schema.step_failed")
+                caught_up = True
+            if caught_up:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wakeup.wait(), self._idle_seconds)
+                self._wakeup.clear()
+            # Let a burst gather into one batch, and ingestion have the loop meanwhile.
+            await asyncio.sleep(0.02)
+
+    async def step(self) -> bool:
+        """Take in one batch after the cursor; True when the consumer has caught up."""
+        schema = self._store.schema
+        cursor = await schema.cursor()
+        events = await self._store.log.read_after(cursor, self._batch_size)
+        if not events:
+            return True
+        batch = aggregate(observe(e.source_id, e.received_at_ms, e.payload) for e in events)
+        plan = bound(batch, await schema.known(batch))
+        today = self._clock() // 1_000_000 // DAY_MS
+        await schema.apply(plan, events[-1].seq, today)
+        log.debug("schema.batch", events=len(events), cursor=events[-1].seq)
+        return len(events) < self._batch_size
