@@ -10,6 +10,7 @@ state turns to connected, so a restarted daemon needs nothing from the user.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Iterable
 from typing import ClassVar
 
@@ -23,10 +24,10 @@ from segtui.client import AdminClient
 from segtui.commands import SourcesCommands
 from segtui.errors import BadToken, ClientError, Disconnected
 from segtui.models import Member, Permissions
+from segtui.screens.base import SectionScreen
 from segtui.screens.getting_started import GettingStartedScreen
 from segtui.screens.help import HelpScreen
 from segtui.screens.members import MembersScreen
-from segtui.screens.base import SectionScreen
 from segtui.screens.refused import TokenRefusedScreen
 from segtui.screens.sources import SourcesScreen
 
@@ -125,10 +126,8 @@ class SegtuiApp(App[None]):
                 self.connection = "connected"
                 wait, delay = self.heartbeat_seconds, RETRY_FIRST
             self._wake.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), wait)
-            except TimeoutError:
-                pass
 
     def report(self, error: ClientError, doing: str = "") -> None:
         """Show a failed call: disconnections and refusals have their own indicator."""
@@ -160,7 +159,9 @@ class SegtuiApp(App[None]):
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield SystemCommand("Getting Started", "The setup checklist (F1)", self._goto("start"))
-        yield SystemCommand("Sources", "Sources, their debugger and schema (F2)", self._goto("sources"))
+        yield SystemCommand(
+            "Sources", "Sources, their debugger and schema (F2)", self._goto("sources")
+        )
         yield SystemCommand("Members", "Members, roles and invites (F4)", self._goto("members"))
         yield SystemCommand("Help", "Keys of this screen (?)", self.action_help)
         yield from super().get_system_commands(screen)

@@ -26,7 +26,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--addr", metavar="HOST:PORT", help="segd's gRPC address")
     parser.add_argument("--token", help="your personal admin token")
     parser.add_argument("--tls", action="store_true", help="connect with TLS")
-    parser.add_argument("--ca", type=Path, metavar="FILE", help="CA certificates (PEM); implies --tls")
+    parser.add_argument(
+        "--ca", type=Path, metavar="FILE", help="CA certificates (PEM); implies --tls"
+    )
     parser.add_argument("--config", type=Path, metavar="FILE", help="config file to use instead")
     parser.add_argument(
         "--accept-invite",
@@ -53,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _accept(settings, args.accept_invite, path)
         if not settings.token:
             raise SegtuiError(
-                "no token: give --token, set SEGTUI_TOKEN, put token = \"…\" in"
+                'no token: give --token, set SEGTUI_TOKEN, put token = "…" in'
                 f" {path}, or join with --accept-invite INVITE_TOKEN"
             )
     except SegtuiError as exc:

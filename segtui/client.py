@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from datetime import UTC, datetime
+from typing import cast
 
 import grpc
 import grpc.aio
@@ -86,7 +87,7 @@ class AdminClient:
 
     async def close(self) -> None:
         if self._channel is not None:
-            await self._channel.close()
+            await self._channel.close(None)
         self._channel, self._stub = None, None
 
     def _metadata(self) -> tuple[tuple[str, str], ...]:
@@ -273,7 +274,9 @@ class AdminClient:
         self._report(False)
         raise Disconnected(f"segd at {self.addr} ended the debugger stream")
 
-    async def search_events(self, source_id: int, query: str, limit: int = 200) -> models.SearchResult:
+    async def search_events(
+        self, source_id: int, query: str, limit: int = 200
+    ) -> models.SearchResult:
         request = pb.SearchEventsRequest(source_id=source_id, query=query, limit=limit)
         reply = await self._call("SearchEvents", request)
         assert isinstance(reply, pb.SearchEventsResponse)
@@ -340,7 +343,7 @@ def _grants_in(grants: Iterable[pb.RoleGrant]) -> tuple[models.RoleGrant, ...]:
 def _grants_out(grants: Iterable[models.RoleGrant]) -> list[pb.RoleGrant]:
     return [
         pb.RoleGrant(
-            role=pb.Role.Value(f"ROLE_{g.role.value.upper()}"),
+            role=cast(pb.Role, pb.Role.Value(f"ROLE_{g.role.value.upper()}")),
             source_ids=sorted(g.source_ids or ()),
         )
         for g in grants
@@ -379,8 +382,8 @@ def _event_type_in(value: int) -> str:
     return event_pb2.EventType.Name(value).removeprefix("EVENT_TYPE_").lower()
 
 
-def _event_type_out(name: str) -> int:
-    return event_pb2.EventType.Value(f"EVENT_TYPE_{name.upper()}")
+def _event_type_out(name: str) -> event_pb2.EventType:
+    return cast(event_pb2.EventType, event_pb2.EventType.Value(f"EVENT_TYPE_{name.upper()}"))
 
 
 def _debug_event(e: pb.DebugEvent) -> models.DebugEvent:

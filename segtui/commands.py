@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 
 class SourcesCommands(Provider):
-    """"Open source: <name>" for each source the caller may see."""
+    """ "Open source: <name>" for each source the caller may see."""
 
     async def startup(self) -> None:
         app = cast("SegtuiApp", self.app)

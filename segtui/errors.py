@@ -1,13 +1,13 @@
 """What can go wrong talking to segd, as the screens see it (never a gRPC status).
 
-    SegtuiError
-    ├── SettingsError      bad flag, environment variable or config file
-    └── ClientError        a call to segd failed
-        ├── Disconnected   segd is down, restarting or unreachable: retry later
-        ├── BadToken       no token, or one segd does not know (revoked, mistyped)
-        ├── NotAllowed     the caller's roles do not allow the call
-        ├── Rejected       segd refused the request as given (invalid, not found, ...)
-        └── ServerError    anything else: segd failed on its side
+SegtuiError
+├── SettingsError      bad flag, environment variable or config file
+└── ClientError        a call to segd failed
+    ├── Disconnected   segd is down, restarting or unreachable: retry later
+    ├── BadToken       no token, or one segd does not know (revoked, mistyped)
+    ├── NotAllowed     the caller's roles do not allow the call
+    ├── Rejected       segd refused the request as given (invalid, not found, ...)
+    └── ServerError    anything else: segd failed on its side
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ class Role(StrEnum):
     PERSONAS_READ_ONLY = "personas_read_only"
 
     @property
-    def title(self) -> str:
+    def label(self) -> str:
         return ROLE_TITLES[self]
 
 
@@ -55,10 +55,10 @@ class RoleGrant:
 
     def describe(self, source_names: dict[int, str] | None = None) -> str:
         if self.source_ids is None:
-            return self.role.title
+            return self.role.label
         names = source_names or {}
         listed = ", ".join(names.get(i, f"#{i}") for i in sorted(self.source_ids))
-        return f"{self.role.title} ({listed})"
+        return f"{self.role.label} ({listed})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +120,7 @@ class Permissions:
     def summary(self) -> str:
         """The roles for a status line, such as "Source Admin, Warehouse Read-only"."""
         shown = [g for g in self.grants if g.role is not Role.WORKSPACE_MEMBER]
-        return ", ".join(g.describe() for g in shown) or Role.WORKSPACE_MEMBER.title
+        return ", ".join(g.describe() for g in shown) or Role.WORKSPACE_MEMBER.label
 
 
 @dataclass(frozen=True, slots=True)

@@ -179,8 +179,7 @@ def fields_of(schema: dict[str, Any]) -> list[FieldSpec]:
     defs = schema.get("$defs", {})
     required = set(schema.get("required", ()))
     return [
-        field_of(name, node, name in required, defs)
-        for name, node in schema["properties"].items()
+        field_of(name, node, name in required, defs) for name, node in schema["properties"].items()
     ]
 
 

@@ -23,7 +23,7 @@ from segtui import pretty
 from segtui.errors import ClientError, Disconnected
 from segtui.feed import EventFeed
 from segtui.models import DebugEvent
-from segtui.widgets.event_list import EventList, local_time
+from segtui.widgets.event_list import EventList, header_text, local_time
 
 if TYPE_CHECKING:
     from segtui.app import SegtuiApp
@@ -67,7 +67,12 @@ class DebuggerPane(Vertical):
             )
             yield Input(placeholder="/ filter", id="text-filter", compact=True)
             yield Static("", id="feed-status")
+        yield Static(header_text(), id="events-header", classes="table-header")
         yield EventList(self.live, id="events")
+
+    def on_resize(self) -> None:
+        width = self.events.scrollable_content_region.width or self.size.width
+        self.query_one("#events-header", Static).update(header_text(width))
 
     def on_mount(self) -> None:
         self.set_interval(FLUSH_SECONDS, self.flush)
@@ -225,7 +230,9 @@ class EventDetailScreen(ModalScreen[None]):
                 with TabPane("Raw", id="raw"), VerticalScroll():
                     yield Static("", id="raw-label", classes="note")
                     yield Static("", id="raw-view")
-            yield Static("v: Pretty/Raw · a: stored/as received · escape: close", classes="dialog-hint")
+            yield Static(
+                "v: Pretty/Raw · a: stored/as received · escape: close", classes="dialog-hint"
+            )
 
     def on_mount(self) -> None:
         self._show_raw()

@@ -51,4 +51,6 @@ class SecretScreen(ModalScreen[None]):
         with Vertical(classes="dialog wide"):
             yield Static(self.title_text, classes="dialog-title")
             yield Static(self.body, classes="dialog-body secret", markup=False)
-            yield Static("Shown once: copy it now. enter or escape to close.", classes="dialog-hint")
+            yield Static(
+                "Shown once: copy it now. enter or escape to close.", classes="dialog-hint"
+            )

@@ -58,7 +58,9 @@ def progress_bar(done: int, total: int, width: int = 12) -> str:
 
 def group_line(group: GettingStartedGroup) -> str:
     total = len(group.tasks)
-    return f"{group.title:<16} {progress_bar(group.done_count, total)}  {group.done_count} of {total}"
+    return (
+        f"{group.title:<16} {progress_bar(group.done_count, total)}  {group.done_count} of {total}"
+    )
 
 
 def task_line(task: GettingStartedTask) -> str:
@@ -100,7 +102,9 @@ class GettingStartedScreen(SectionScreen):
         highlighted = checklist.highlighted
         checklist.clear_options()
         for group in groups:
-            checklist.add_option(Option(group_line(group), id=f"group:{group.title}", disabled=True))
+            checklist.add_option(
+                Option(group_line(group), id=f"group:{group.title}", disabled=True)
+            )
             for task in group.tasks:
                 checklist.add_option(Option(task_line(task), id=task.id))
         if highlighted is not None and highlighted < checklist.option_count:

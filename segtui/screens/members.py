@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import on, work
@@ -21,6 +22,7 @@ from segtui.errors import ClientError
 from segtui.models import CreatedInvite, Group, Invite, Member, Role, RoleGrant, RoleInfo
 from segtui.screens.base import SectionScreen
 from segtui.screens.dialogs import ConfirmScreen, SecretScreen
+from segtui.screens.source_page import when
 
 if TYPE_CHECKING:
     from segtui.app import SegtuiApp
@@ -101,12 +103,14 @@ class MembersScreen(SectionScreen):
         for title in self.query(".table-title"):
             title.display = owner
         if not owner:
-            self.query_one("#members-note", Static).update(
+            note = self.query_one("#members-note", Static)
+            note.update(
                 "Only Workspace Owners see and manage members.\n"
                 f"Your roles: {permissions.summary()}."
             )
+            note.display = True
             return
-        self.query_one("#members-note", Static).update("")
+        self.query_one("#members-note", Static).display = False
         self.load()
 
     @work(exclusive=True, exit_on_error=False)
@@ -144,7 +148,7 @@ class MembersScreen(SectionScreen):
         invites = self.query_one("#invites-table", DataTable)
         invites.clear()
         for invite in self.invites:
-            expires = invite.expires_at.astimezone().strftime("%Y-%m-%d %H:%M") if invite.expires_at else ""
+            expires = when(invite.expires_at)
             invites.add_row(
                 invite.email,
                 roles_text(invite.grants, self.source_names),
@@ -202,16 +206,21 @@ class MembersScreen(SectionScreen):
             invite = self.invites[min(invites.cursor_row, len(self.invites) - 1)]
             question = f"Revoke the invite for {invite.email}? Its token stops working at once."
             self.app.push_screen(
-                ConfirmScreen(question, "Revoke"),
-                lambda ok: self._drop("invite", invite.id) if ok else None,
+                ConfirmScreen(question, "Revoke"), self._then_drop("invite", invite.id)
             )
             return
         if (member := self._current_member()) is not None:
             question = f"Remove {member.email} from the workspace? Their tokens stop working."
             self.app.push_screen(
-                ConfirmScreen(question, "Remove"),
-                lambda ok: self._drop("member", member.id) if ok else None,
+                ConfirmScreen(question, "Remove"), self._then_drop("member", member.id)
             )
+
+    def _then_drop(self, what: str, item_id: int) -> Callable[[bool | None], None]:
+        def drop(confirmed: bool | None) -> None:
+            if confirmed:
+                self._drop(what, item_id)
+
+        return drop
 
     @work(exit_on_error=False)
     async def _drop(self, what: str, item_id: int) -> None:
@@ -227,9 +236,7 @@ class MembersScreen(SectionScreen):
         self.reload()
 
 
-def _role_choices(
-    roles: list[RoleInfo], selected: set[Role]
-) -> list[tuple[str, Role, bool]]:
+def _role_choices(roles: list[RoleInfo], selected: set[Role]) -> list[tuple[str, Role, bool]]:
     # Every member is a Workspace Member: not a choice.
     return [
         (info.title, info.role, info.role in selected)
@@ -348,5 +355,3 @@ class EditMemberScreen(ModalScreen[bool]):
             self.query_one("#edit-error", Static).update(str(exc))
             return
         self.dismiss(True)
-
-

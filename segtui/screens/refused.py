@@ -31,7 +31,7 @@ class TokenRefusedScreen(Screen[None]):
                 "Give segtui your personal token in one of these ways:\n"
                 f"  segtui --addr {self.addr} --token TOKEN\n"
                 f"  {ENV_TOKEN}=TOKEN segtui\n"
-                f"  token = \"TOKEN\" in {config_path()}\n\n"
+                f'  token = "TOKEN" in {config_path()}\n\n'
                 "Joining with an invite? Run:\n"
                 f"  segtui --addr {self.addr} --accept-invite INVITE_TOKEN\n\n"
                 "The workspace owner's token is printed once by `segd init`.",

@@ -83,7 +83,7 @@ class SourcePageScreen(Screen[None]):
         return self.seg.permissions.can_admin_source(self.source.id)
 
     def compose(self) -> ComposeResult:
-        yield AppBar(f"Sources › {self.source.name}")
+        yield AppBar(f"Sources / {self.source.name}")
         with TabbedContent(initial=self.initial_tab, id="source-tabs"):
             with TabPane("Overview", id="overview"), VerticalScroll():
                 yield Static("", id="overview-facts", markup=False)
@@ -102,7 +102,9 @@ class SourcePageScreen(Screen[None]):
                     yield Button("Rename", id="rename")
                 with Horizontal(classes="field-row"):
                     yield Switch(self.source.enabled, id="enabled")
-                    yield Label("Enabled: a disabled source's write key is refused", id="enabled-label")
+                    yield Label(
+                        "Enabled: a disabled source's write key is refused", id="enabled-label"
+                    )
                 with Horizontal(classes="field-row"):
                     yield Select(GRACE_CHOICES, value=86_400, allow_blank=False, id="grace")
                     yield Button("Rotate write key", id="rotate")
@@ -121,6 +123,13 @@ class SourcePageScreen(Screen[None]):
 
     def action_back(self) -> None:
         self.dismiss()
+
+    @on(TabbedContent.TabActivated, "#source-tabs")
+    def _tab_activated(self, activated: TabbedContent.TabActivated) -> None:
+        # Keys act on what is shown: the event list in the debugger, the tree in Schema.
+        focus = {"debugger-tab": "#events", "schema": "#schema-tree"}.get(activated.pane.id or "")
+        if focus:
+            self.query_one(focus).focus()
 
     def action_tab(self, tab: str) -> None:
         self.query_one("#source-tabs", TabbedContent).active = (

@@ -34,9 +34,7 @@ def catalog_options(types: list[SourceType]) -> list[Option]:
     options: list[Option] = []
     for category in dict.fromkeys(t.category for t in types):
         options.append(Option(category, id=f"category:{category}", disabled=True))
-        options.extend(
-            Option(f"  {t.title}", id=t.id) for t in types if t.category == category
-        )
+        options.extend(Option(f"  {t.title}", id=t.id) for t in types if t.category == category)
     return options
 
 
@@ -127,7 +125,9 @@ class SourcesScreen(SectionScreen):
             table.move_cursor(row=min(row, len(self.sources) - 1))
         permissions = self.seg.permissions
         if not self.sources:
-            note = "No sources yet." + (" Press a to add one." if permissions.can_create_sources else "")
+            note = "No sources yet." + (
+                " Press a to add one." if permissions.can_create_sources else ""
+            )
         elif not permissions.can_create_sources:
             note = "Adding sources needs Source Admin on all sources."
         else:
@@ -192,7 +192,7 @@ class AddSourceScreen(Screen[CreatedSource | None]):
         self.created: CreatedSource | None = None
 
     def compose(self) -> ComposeResult:
-        yield AppBar("Sources › Add source")
+        yield AppBar("Sources / Add source")
         with ContentSwitcher(initial="step-type", id="steps"):
             with Vertical(id="step-type"):
                 yield Static("1. Choose where the events come from", classes="step-title")

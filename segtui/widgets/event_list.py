@@ -12,8 +12,8 @@ from typing import ClassVar
 
 from rich.cells import set_cell_size
 from rich.segment import Segment
-from textual import events
 from textual.binding import Binding, BindingType
+from textual.events import Click
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -44,6 +44,14 @@ def row_text(event: DebugEvent, width: int) -> str:
         f"{user:<{_USER_WIDTH}.{_USER_WIDTH - 1}}"
         f"{local_time(event.received_at):>{_TIME_WIDTH}}"
     )[:width]
+
+
+def header_text(width: int = 80) -> str:
+    name_width = max(width - _TYPE_WIDTH - _USER_WIDTH - _TIME_WIDTH, 8)
+    return (
+        f"{'type':<{_TYPE_WIDTH}}{'event':<{name_width}}"
+        f"{'user':<{_USER_WIDTH}}{'received':>{_TIME_WIDTH}}"
+    )
 
 
 class EventList(ScrollView, can_focus=True):
@@ -120,7 +128,7 @@ class EventList(ScrollView, can_focus=True):
         if (event := self.selected) is not None:
             self.post_message(self.Opened(event))
 
-    def on_click(self, click: events.Click) -> None:
+    def on_click(self, click: Click) -> None:
         row = int(self.scroll_y) + click.y
         if 0 <= row < len(self.events):
             self.cursor = row
@@ -147,5 +155,3 @@ class EventList(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self.virtual_size = Size(self.size.width, len(self.events))
-
-
