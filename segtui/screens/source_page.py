@@ -53,6 +53,11 @@ def schema_event_label(event: SchemaEvent) -> str:
     )
 
 
+def _pane_id(tab: str) -> str:
+    # The debugger's pane is not "debugger": that id belongs to the DebuggerPane inside.
+    return "debugger-tab" if tab == "debugger" else tab
+
+
 SCHEMA_HEADER = f"{'type':<9}{'event':<28} {'today':>7} {'7 days':>8} {'all time':>9}  last seen"
 
 
@@ -71,7 +76,7 @@ class SourcePageScreen(Screen[None]):
         super().__init__()
         self.source = source
         self.source_type = source_type
-        self.initial_tab = tab
+        self.initial_tab = _pane_id(tab)
         self.write_keys: WriteKeys | None = None
 
     @property
@@ -116,6 +121,9 @@ class SourcePageScreen(Screen[None]):
         tree = self.query_one("#schema-tree", Tree)
         tree.show_root = False
         self.watch(self.seg, "connection", self._connection, init=True)
+        focus = {"debugger-tab": "#events", "schema": "#schema-tree"}.get(self.initial_tab)
+        if focus:
+            self.query_one(focus).focus()
 
     def _connection(self, state: str) -> None:
         if state == "connected":
@@ -132,9 +140,7 @@ class SourcePageScreen(Screen[None]):
             self.query_one(focus).focus()
 
     def action_tab(self, tab: str) -> None:
-        self.query_one("#source-tabs", TabbedContent).active = (
-            "debugger-tab" if tab == "debugger" else tab
-        )
+        self.query_one("#source-tabs", TabbedContent).active = _pane_id(tab)
 
     @work(exclusive=True, group="load", exit_on_error=False)
     async def load(self) -> None:
