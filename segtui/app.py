@@ -49,7 +49,7 @@ class SegtuiApp(App[None]):
     }
     COMMANDS = App.COMMANDS | {SourcesCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f1", "switch_mode('start')", "Start", show=False),
+        Binding("f1", "switch_mode('start')", "Getting Started", show=False),
         Binding("f2", "switch_mode('sources')", "Sources", show=False),
         Binding("f4", "switch_mode('members')", "Members", show=False),
         Binding("question_mark", "help", "Help"),

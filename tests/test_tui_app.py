@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import socket
 import tomllib
-import functools
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 
@@ -14,7 +14,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, OptionList, SelectionList, Static, TabbedContent
 
-from segd.api.v1 import collector_pb2, event_pb2
+from segd.api.v1 import collector_pb2, collector_pb2_grpc, event_pb2
 from segtui import cli
 from segtui.app import SegtuiApp
 from segtui.client import AdminClient
@@ -41,16 +41,18 @@ def run_async(test: Callable[..., Coroutine[object, object, None]]) -> Callable[
 
 
 def make_app(address: str, token: str, heartbeat: float = 5.0) -> SegtuiApp:
-    return SegtuiApp(AdminClient(ConnectionSettings(addr=address, token=token)), heartbeat=heartbeat)
+    return SegtuiApp(
+        AdminClient(ConnectionSettings(addr=address, token=token)), heartbeat=heartbeat
+    )
 
 
-async def until(pilot: Pilot[None], check: Callable[[], object], timeout: float = 10.0) -> None:
-    """Let the app run until `check()` is true; fail with the check's source otherwise."""
-    for _ in range(int(timeout / 0.05)):
+async def until(pilot: Pilot[None], check: Callable[[], object], seconds: float = 10.0) -> None:
+    """Let the app run until `check()` is true; fail after `seconds`."""
+    for _ in range(int(seconds / 0.05)):
         if check():
             return
         await pilot.pause(0.05)
-    raise AssertionError(f"not reached in {timeout}s")
+    raise AssertionError(f"not reached in {seconds}s")
 
 
 def text(widget: Static) -> str:
@@ -59,10 +61,6 @@ def text(widget: Static) -> str:
 
 def send(address: str, write_key: str, *events: event_pb2.Event) -> None:
     with grpc.insecure_channel(address) as channel:
-        stub = collector_pb2.DESCRIPTOR.services_by_name["Collector"]
-        assert stub is not None
-        from segd.api.v1 import collector_pb2_grpc
-
         reply = collector_pb2_grpc.CollectorStub(channel).SendBatch(
             collector_pb2.SendBatchRequest(write_key=write_key, events=list(events)), timeout=10
         )
@@ -74,7 +72,9 @@ def choose(options: OptionList, option_id: str) -> None:
 
 
 @run_async
-async def test_add_a_source_send_events_see_them_in_the_debugger_pretty_and_raw(daemon: Daemon) -> None:
+async def test_add_a_source_send_events_see_them_in_the_debugger_pretty_and_raw(
+    daemon: Daemon,
+) -> None:
     app = make_app(daemon.address, daemon.owner_token)  # type: ignore[attr-defined]
     async with app.run_test(size=(100, 32)) as pilot:
         await until(pilot, lambda: app.connection == "connected")
@@ -101,7 +101,9 @@ async def test_add_a_source_send_events_see_them_in_the_debugger_pretty_and_raw(
             daemon.address,
             write_key,
             track("u1", "Order Completed", properties='{"revenue": 42}'),
-            event_pb2.Event(type=event_pb2.EVENT_TYPE_IDENTIFY, user_id="u1", traits='{"plan": "pro"}'),
+            event_pb2.Event(
+                type=event_pb2.EVENT_TYPE_IDENTIFY, user_id="u1", traits='{"plan": "pro"}'
+            ),
             track("u2", "Signed Up"),
         )
         await until(pilot, lambda: len(events.events) == 3)
@@ -153,7 +155,11 @@ async def test_invite_accept_and_a_read_only_member_sees_no_admin_actions(
         await pilot.click("#send")
         await until(pilot, lambda: isinstance(owner.screen, SecretScreen))
         body = owner.screen.body
-        tokens = [line.split("--accept-invite ")[1] for line in body.splitlines() if "--accept-invite" in line]
+        tokens = [
+            line.split("--accept-invite ")[1]
+            for line in body.splitlines()
+            if "--accept-invite" in line
+        ]
         assert len(tokens) == 2
         await pilot.press("escape")
         invites = members.query_one("#invites-table", DataTable)
@@ -183,7 +189,9 @@ async def test_invite_accept_and_a_read_only_member_sees_no_admin_actions(
         await until(pilot, lambda: isinstance(reader.screen, SourcePageScreen))
         page = reader.screen
         await until(pilot, lambda: "Read-only" in text(page.query_one("#settings-note", Static)))
-        assert all(page.query_one(w).disabled for w in ("#rename", "#enabled", "#rotate", "#delete"))
+        assert all(
+            page.query_one(w).disabled for w in ("#rename", "#enabled", "#rotate", "#delete")
+        )
         assert "hidden" in text(page.query_one("#overview-key", Static))
         await pilot.press("escape")
         await reader.goto("members")
@@ -229,7 +237,7 @@ async def test_a_restarted_daemon_is_shown_disconnected_then_reconnected(
             await until(pilot, lambda: app.connection == "disconnected")
             assert "disconnected" in text(app.screen.query_one("#connection", Static))
             await asyncio.to_thread(daemon.start)
-            await until(pilot, lambda: app.connection == "connected", timeout=15)
+            await until(pilot, lambda: app.connection == "connected", seconds=15)
             # The debugger subscribed again by itself and lists nothing twice.
             send(daemon.address, write_key, track("after", "Restart Tested"))
             await until(pilot, lambda: [e.user_id for e in events.events] == ["after", "before"])
@@ -242,8 +250,16 @@ async def test_a_restarted_daemon_is_shown_disconnected_then_reconnected(
     [
         (["--addr", "nohost"], 2, "'nohost' is not HOST:PORT"),
         (["--addr", "127.0.0.1:1"], 2, "no token"),
-        (["--addr", "127.0.0.1:1", "--token", "t", "--ca", "/no/such.pem"], 2, "--ca /no/such.pem: no such file"),
-        (["--addr", "127.0.0.1:1", "--accept-invite", "x"], 1, "the invite was not accepted: segd at 127.0.0.1:1 is not answering"),
+        (
+            ["--addr", "127.0.0.1:1", "--token", "t", "--ca", "/no/such.pem"],
+            2,
+            "--ca /no/such.pem: no such file",
+        ),
+        (
+            ["--addr", "127.0.0.1:1", "--accept-invite", "x"],
+            1,
+            "the invite was not accepted: segd at 127.0.0.1:1 is not answering",
+        ),
     ],
 )
 def test_cli_errors_are_clear(args, code, message, tmp_path, capsys, monkeypatch) -> None:
@@ -256,6 +272,9 @@ def test_cli_errors_are_clear(args, code, message, tmp_path, capsys, monkeypatch
 
 def test_a_bad_invite_token_is_refused_clearly(daemon: Daemon, tmp_path, capsys) -> None:
     config = tmp_path / "config.toml"
-    assert cli.main(["--addr", daemon.address, "--config", str(config), "--accept-invite", "bogus"]) == 1
+    assert (
+        cli.main(["--addr", daemon.address, "--config", str(config), "--accept-invite", "bogus"])
+        == 1
+    )
     assert "the invite was not accepted" in capsys.readouterr().err
     assert not config.exists()

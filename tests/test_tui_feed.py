@@ -11,7 +11,13 @@ from segtui.feed import EventFeed, matches
 from segtui.models import DebugEvent, Skipped
 
 
-def event(n: int, type_: str = "track", name: str = "Order Completed", user: str = "u1", status: str = "accepted") -> DebugEvent:
+def event(
+    n: int,
+    type_: str = "track",
+    name: str = "Order Completed",
+    user: str = "u1",
+    status: str = "accepted",
+) -> DebugEvent:
     return DebugEvent(type_, name, user, "", f"m{n}", datetime(2024, 1, 1, tzinfo=UTC), status)
 
 

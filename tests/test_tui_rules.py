@@ -15,7 +15,10 @@ OWNER = (RoleGrant(Role.WORKSPACE_OWNER), RoleGrant(Role.WORKSPACE_MEMBER))
 ADMIN_ALL = (RoleGrant(Role.WORKSPACE_MEMBER), RoleGrant(Role.SOURCE_ADMIN))
 ADMIN_1 = (RoleGrant(Role.SOURCE_ADMIN, frozenset({1})),)
 READ_ALL = (RoleGrant(Role.SOURCE_READ_ONLY),)
-READ_2_ADMIN_1 = (RoleGrant(Role.SOURCE_READ_ONLY, frozenset({2})), RoleGrant(Role.SOURCE_ADMIN, frozenset({1})))
+READ_2_ADMIN_1 = (
+    RoleGrant(Role.SOURCE_READ_ONLY, frozenset({2})),
+    RoleGrant(Role.SOURCE_ADMIN, frozenset({1})),
+)
 MEMBER = (RoleGrant(Role.WORKSPACE_MEMBER),)
 
 
@@ -31,7 +34,9 @@ MEMBER = (RoleGrant(Role.WORKSPACE_MEMBER),)
         ((), False, False, False, False, False, False),
     ],
 )
-def test_permissions_mirror_the_daemons_policy(grants, members, create, admin_1, admin_2, read_1, read_2):
+def test_permissions_mirror_the_daemons_policy(
+    grants, members, create, admin_1, admin_2, read_1, read_2
+):
     p = Permissions(grants)
     assert p.can_manage_members is members
     assert p.can_create_sources is create
@@ -56,7 +61,11 @@ def test_permission_summary(grants, summary):
     [
         ("ada@example.com", ["ada@example.com"], []),
         ("ada@example.com, grace@example.org", ["ada@example.com", "grace@example.org"], []),
-        ("ada@example.com,,grace@example.org ; x@y.io", ["ada@example.com", "grace@example.org", "x@y.io"], []),
+        (
+            "ada@example.com,,grace@example.org ; x@y.io",
+            ["ada@example.com", "grace@example.org", "x@y.io"],
+            [],
+        ),
         ("ada@example.com, ADA@example.com", ["ada@example.com"], []),
         ("ada, @example.com, b@c", [], ["ada", "@example.com", "b@c"]),
         ("", [], []),
@@ -93,7 +102,10 @@ def test_getting_started_tasks_lead_where_they_are_done(task, mode, action):
     assert target.mode or target.note
 
 
-@pytest.mark.parametrize(("done", "total", "bar"), [(0, 5, "─" * 12), (5, 5, "━" * 12), (1, 4, "━━━" + "─" * 9), (0, 0, "─" * 12)])
+@pytest.mark.parametrize(
+    ("done", "total", "bar"),
+    [(0, 5, "─" * 12), (5, 5, "━" * 12), (1, 4, "━━━" + "─" * 9), (0, 0, "─" * 12)],
+)
 def test_progress_bar(done, total, bar):
     assert progress_bar(done, total) == bar
 
@@ -111,7 +123,9 @@ def _imports(path: Path) -> set[str]:
     return names
 
 
-@pytest.mark.parametrize("path", sorted(SEGTUI.rglob("*.py")), ids=lambda p: str(p.relative_to(SEGTUI)))
+@pytest.mark.parametrize(
+    "path", sorted(SEGTUI.rglob("*.py")), ids=lambda p: str(p.relative_to(SEGTUI))
+)
 def test_segtui_talks_to_segd_only_through_the_generated_api_in_one_module(path):
     imports = _imports(path)
     daemon = {name for name in imports if name.split(".")[0] == "segd"}

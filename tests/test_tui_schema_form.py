@@ -8,7 +8,15 @@ from typing import Literal
 import pytest
 from pydantic import BaseModel, Field, HttpUrl, SecretStr
 
-from segtui.schema_form import MISSING, FieldSpec, Kind, UnsupportedSchema, collect, fields_of, parse
+from segtui.schema_form import (
+    MISSING,
+    FieldSpec,
+    Kind,
+    UnsupportedSchema,
+    collect,
+    fields_of,
+    parse,
+)
 
 
 class Mode(StrEnum):
@@ -19,7 +27,9 @@ class Mode(StrEnum):
 class Example(BaseModel):
     """Shaped like the built-in plugins' settings (pydantic writes the schema)."""
 
-    urls: list[HttpUrl] = Field(min_length=1, max_length=2, title="Webhook URLs", description="Where to POST.")
+    urls: list[HttpUrl] = Field(
+        min_length=1, max_length=2, title="Webhook URLs", description="Where to POST."
+    )
     headers: dict[str, SecretStr] = Field(default_factory=dict, title="Custom headers")
     shared_secret: SecretStr | None = Field(None, title="Shared secret")
     timeout_seconds: float = Field(10.0, gt=0.0, le=300.0, title="Timeout")
@@ -53,7 +63,13 @@ SPECS = {spec.name: spec for spec in fields_of(Example.model_json_schema())}
 )
 def test_fields_from_schema(name, kind, title, required, secret, default):
     spec = SPECS[name]
-    assert (spec.kind, spec.title, spec.required, spec.secret, spec.default) == (kind, title, required, secret, default)
+    assert (spec.kind, spec.title, spec.required, spec.secret, spec.default) == (
+        kind,
+        title,
+        required,
+        secret,
+        default,
+    )
 
 
 def test_field_details():
@@ -70,11 +86,31 @@ def test_field_details():
 @pytest.mark.parametrize(
     ("name", "raw", "value", "error"),
     [
-        ("urls", "https://a.example/hook\n\n https://b.example \n", ["https://a.example/hook", "https://b.example"], None),
+        (
+            "urls",
+            "https://a.example/hook\n\n https://b.example \n",
+            ["https://a.example/hook", "https://b.example"],
+            None,
+        ),
         ("urls", "", MISSING, "required"),
-        ("urls", "https://a.example\nhttps://b.example\nhttps://c.example", None, "at most 2, one a line"),
-        ("urls", "https://a.example\nnot a url", None, "line 2: must be a URL such as https://example.com/hook"),
-        ("headers", "Authorization: Bearer x\nX-Team: data", {"Authorization": "Bearer x", "X-Team": "data"}, None),
+        (
+            "urls",
+            "https://a.example\nhttps://b.example\nhttps://c.example",
+            None,
+            "at most 2, one a line",
+        ),
+        (
+            "urls",
+            "https://a.example\nnot a url",
+            None,
+            "line 2: must be a URL such as https://example.com/hook",
+        ),
+        (
+            "headers",
+            "Authorization: Bearer x\nX-Team: data",
+            {"Authorization": "Bearer x", "X-Team": "data"},
+            None,
+        ),
         ("headers", "no colon here", None, "line 1: write it as name: value"),
         ("shared_secret", "", MISSING, None),  # left out: segd keeps the secret it has
         ("shared_secret", "s3cret", "s3cret", None),
@@ -110,12 +146,24 @@ def test_parse(name, raw, value, error):
 
 def test_collect_gives_settings_and_errors_by_field():
     specs = list(SPECS.values())
-    values, errors = collect(specs, {"urls": "https://a.example", "name": "abc", "batch_mode": True, "mode": "fast"})
+    values, errors = collect(
+        specs, {"urls": "https://a.example", "name": "abc", "batch_mode": True, "mode": "fast"}
+    )
     assert errors == {}
-    assert values == {"urls": ["https://a.example"], "batch_mode": True, "mode": "fast", "retries": None, "name": "abc"}
+    assert values == {
+        "urls": ["https://a.example"],
+        "batch_mode": True,
+        "mode": "fast",
+        "retries": None,
+        "name": "abc",
+    }
     Example.model_validate(values)  # what the form makes, the plugin accepts
     _, errors = collect(specs, {"name": "", "connections": "x"})
-    assert errors == {"urls": "required", "name": "required", "connections": "must be a whole number"}
+    assert errors == {
+        "urls": "required",
+        "name": "required",
+        "connections": "must be a whole number",
+    }
 
 
 def test_required_enum_must_be_chosen():

@@ -17,11 +17,26 @@ from segtui.settings import ConnectionSettings, config_path, read_config, resolv
     [
         ({}, {}, {}, ConnectionSettings()),
         ({}, {}, {"addr": "h:1", "token": "c"}, ConnectionSettings("h:1", "c")),
-        ({}, {"SEGTUI_ADDR": "e:2", "SEGTUI_TOKEN": "e"}, {"addr": "h:1", "token": "c"}, ConnectionSettings("e:2", "e")),
-        ({"addr": "f:3", "token": "f"}, {"SEGTUI_ADDR": "e:2", "SEGTUI_TOKEN": "e"}, {"addr": "h:1"}, ConnectionSettings("f:3", "f")),
+        (
+            {},
+            {"SEGTUI_ADDR": "e:2", "SEGTUI_TOKEN": "e"},
+            {"addr": "h:1", "token": "c"},
+            ConnectionSettings("e:2", "e"),
+        ),
+        (
+            {"addr": "f:3", "token": "f"},
+            {"SEGTUI_ADDR": "e:2", "SEGTUI_TOKEN": "e"},
+            {"addr": "h:1"},
+            ConnectionSettings("f:3", "f"),
+        ),
         ({}, {"SEGTUI_TOKEN": ""}, {"token": "c"}, ConnectionSettings(token="c")),
         ({"tls": True}, {}, {}, ConnectionSettings(tls=True)),
-        ({}, {}, {"tls": True, "ca": "/etc/ca.pem"}, ConnectionSettings(tls=True, ca=Path("/etc/ca.pem"))),
+        (
+            {},
+            {},
+            {"tls": True, "ca": "/etc/ca.pem"},
+            ConnectionSettings(tls=True, ca=Path("/etc/ca.pem")),
+        ),
         ({"ca": Path("/x.pem")}, {}, {}, ConnectionSettings(ca=Path("/x.pem"))),
         ({"addr": "[::1]:50051"}, {}, {}, ConnectionSettings("[::1]:50051")),
     ],
@@ -35,7 +50,9 @@ def test_ca_implies_tls():
     assert not resolve(env={}).uses_tls
 
 
-@pytest.mark.parametrize("addr", ["localhost", "host:", ":50051", "host:port", "host:0", "host:70000"])
+@pytest.mark.parametrize(
+    "addr", ["localhost", "host:", ":50051", "host:port", "host:0", "host:70000"]
+)
 def test_bad_addr_is_a_clear_error(addr):
     with pytest.raises(SettingsError, match="HOST:PORT"):
         resolve(env={}, addr=addr)

@@ -13,11 +13,9 @@ from textual.widgets import Static
 from segtui.keys import key_label
 
 GLOBAL_KEYS = (
-    ("F1 … F4", "Getting Started, Sources, Destinations, Members"),
     ("ctrl+p", "Command palette: go anywhere, open a source by name"),
     ("tab / shift+tab", "Move between fields and lists"),
     ("escape", "Back / close"),
-    ("ctrl+q", "Quit"),
 )
 
 
@@ -29,6 +27,8 @@ def binding_rows(screen: Screen[object]) -> list[tuple[str, str]]:
         binding = active.binding
         if not binding.description or binding.description in seen:
             continue
+        if not _ours(active.node, binding):
+            continue  # Textual's own widget keys (cursor moves...) need no listing here
         seen.add(binding.description)
         rows.append((key_label(key), binding.description))
     return rows
@@ -54,6 +54,15 @@ class HelpScreen(ModalScreen[None]):
                 yield Static("Everywhere", classes="help-heading")
                 yield Static(_table(list(GLOBAL_KEYS)), id="help-global")
             yield Static("escape to close", classes="dialog-hint")
+
+
+def _ours(node: object, binding: Binding) -> bool:
+    """Whether a segtui class (not Textual itself) declared the binding."""
+    return any(
+        binding in cls.__dict__.get("BINDINGS", ())
+        for cls in type(node).__mro__
+        if cls.__module__.startswith("segtui")
+    )
 
 
 def _table(rows: list[tuple[str, str]]) -> str:

@@ -44,12 +44,16 @@ def when(moment: datetime | None) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment is not None else "never"
 
 
+def short_when(moment: datetime | None) -> str:
+    return moment.astimezone().strftime("%m-%d %H:%M") if moment is not None else "never"
+
+
 def schema_event_label(event: SchemaEvent) -> str:
     """One schema row: type, name, counts today / 7 days / all time, last seen."""
     name = event.name or "—"
     return (
-        f"{event.type:<9}{name:<28.27} {event.count_today:>7,} {event.count_7_days:>8,}"
-        f" {event.count_all_time:>9,}  {when(event.last_seen)}"
+        f"{event.type:<9}{name:<24.23} {event.count_today:>7,} {event.count_7_days:>8,}"
+        f" {event.count_all_time:>9,}  {short_when(event.last_seen)}"
     )
 
 
@@ -58,7 +62,7 @@ def _pane_id(tab: str) -> str:
     return "debugger-tab" if tab == "debugger" else tab
 
 
-SCHEMA_HEADER = f"{'type':<9}{'event':<28} {'today':>7} {'7 days':>8} {'all time':>9}  last seen"
+SCHEMA_HEADER = f"  {'type':<9}{'event':<24} {'today':>7} {'7 days':>8} {'all time':>9}  last seen"
 
 
 class SourcePageScreen(Screen[None]):
@@ -196,6 +200,8 @@ class SourcePageScreen(Screen[None]):
         if schema.events_limit_reached:
             notes.append("More than 4,000 event names seen; later ones are not recorded.")
         notes.append("enter: expand an event to its properties")
+        if schema.events and tree.cursor_line < 0:
+            tree.cursor_line = 0
         self.query_one("#schema-note", Static).update(" ".join(notes))
 
     def show_settings(self) -> None:
