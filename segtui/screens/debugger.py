@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 EVENT_TYPES = ("track", "identify", "page", "screen", "group", "alias")
 #: How often the list redraws while events stream in.
 FLUSH_SECONDS = 0.2
+#: Stream items taken between two chances for the UI to run.
+YIELD_EVERY = 100
 #: Events asked for when (re)subscribing, so the list is never empty for long.
 RECENT = 200
 
@@ -93,11 +95,17 @@ class DebuggerPane(Vertical):
     @work(exclusive=True, group="tail", exit_on_error=False)
     async def tail(self) -> None:
         """Follow the stream for as long as the pane lives, through daemon restarts."""
+        taken = 0
         while True:
             await self.seg.wait_connected()
             try:
-                async for item in self.seg.client.tail_events(self.source_id, RECENT, self.types):
+                stream = self.seg.client.tail_events(self.source_id, RECENT, self.types)
+                async for item in stream:
                     self.live.push(item)
+                    taken += 1
+                    if taken % YIELD_EVERY == 0:
+                        # Reading what gRPC has buffered need not suspend: let keys in.
+                        await asyncio.sleep(0)
             except Disconnected:
                 # The app's heartbeat notices too; wait for it, and never spin.
                 await asyncio.sleep(0.25)
