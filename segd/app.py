@@ -15,13 +15,15 @@ from segd.admin.core import AdminCore
 from segd.collector import Collector
 from segd.config import Config
 from segd.debugger import DebuggerHub
+from segd.router import Router
 from segd.schema.consumer import SchemaConsumer
 from segd.server.admin import AdminService
 from segd.server.collector import CollectorService
 from segd.server.grpc_server import GrpcServer
+from segd.server.http import HttpServer
 from segd.store import Store
 from segd.workspace import SourceDirectory
-from segd.writer import DiskGuard, LogWriter
+from segd.writer import DiskGuard, Entry, LogWriter
 
 log = structlog.get_logger(__name__)
 
@@ -51,23 +53,46 @@ class Daemon:
         sources = SourceDirectory(store)
         await sources.refresh()
         disk = DiskGuard(config.data_dir, config.storage.min_free_bytes)
+        router = Router(store, config.router)
         schema = SchemaConsumer(store)
+
+        def committed(stored: list[tuple[int, Entry]]) -> None:
+            router.notify_committed(stored)
+            schema.notify()
+
         writer = LogWriter(
             store,
             disk,
             config.storage.max_group_events,
             config.storage.max_pending_events,
-            on_commit=lambda _stored: schema.notify(),
+            on_commit=committed,
         )
         await writer.start()
+        await router.start()
         debugger = DebuggerHub(config.debugger.ring_size, config.debugger.subscriber_buffer)
         debugger.preload(await store.log.recent(DEBUGGER_PRELOAD_EVENTS))
         collector = Collector(sources, writer, config.limits, debugger=debugger)
-        admin = AdminCore(store, config, sources, debugger, lambda: server.address)
+        admin = AdminCore(
+            store,
+            config,
+            sources,
+            debugger,
+            lambda: server.address,
+            lambda: http.address if http is not None else None,
+        )
         server = GrpcServer(
             config.grpc, config.limits, CollectorService(collector), AdminService(admin)
         )
         await server.start()
+        http = HttpServer(config.http, config.limits, collector) if config.http.enabled else None
+        if http is not None:
+            try:
+                await http.start()
+            except BaseException:
+                await server.stop()
+                await writer.close()
+                await router.stop()
+                raise
         self._tasks = [
             asyncio.create_task(self._every(SOURCE_REFRESH_SECONDS, sources.refresh)),
             asyncio.create_task(self._every(RETENTION_CHECK_SECONDS, lambda: prune(store, config))),
@@ -79,6 +104,7 @@ class Daemon:
         log.info(
             "segd.listening",
             grpc=server.address,
+            http=http.address if http is not None else None,
             data_dir=str(config.data_dir),
             durability=config.storage.durability,
             first_event=(
@@ -91,9 +117,12 @@ class Daemon:
 
         log.info("segd.stopping", grace_seconds=config.grpc.shutdown_grace_seconds)
         systemd.notify("STOPPING=1")
+        # Debugger streams never end by themselves: end them so they do not hold the grace.
         debugger.close()
-        await server.stop()
+        # Both doors stop taking requests and drain theirs before the writer closes.
+        await asyncio.gather(server.stop(), *([http.stop()] if http is not None else []))
         await writer.close()
+        await router.stop()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

@@ -1,4 +1,4 @@
-"""The `segd` command: init, source, serve, send."""
+"""The `segd` command: init, source, destination, serve, send."""
 
 from __future__ import annotations
 
@@ -41,9 +41,16 @@ def _parser() -> argparse.ArgumentParser:
     listing = source_commands.add_parser("list", help="list sources and their write keys")
     common(listing)
 
+    from segd.destcmd import add_commands
+
+    add_commands(commands, common)
+
     serve = commands.add_parser("serve", help="run the daemon")
     common(serve)
     serve.add_argument("--grpc", metavar="HOST:PORT", help="gRPC listen address")
+    serve.add_argument(
+        "--http", metavar="HOST:PORT", help="HTTP Tracking API listen address (port 0: any)"
+    )
 
     send = commands.add_parser("send", help="send one event (for trying things out)")
     send.add_argument("type", choices=["identify", "track", "page", "screen", "group", "alias"])
@@ -69,7 +76,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = config_module.load(
             args.config,
             data_dir=args.data_dir,
-            **{"grpc.listen": getattr(args, "grpc", None)},
+            **{
+                "grpc.listen": getattr(args, "grpc", None),
+                "http.listen": getattr(args, "http", None),
+            },
         )
         log_setup.configure(config.log.level, config.log.format)
         if args.command == "serve":
@@ -116,6 +126,10 @@ async def _workspace_command(args: argparse.Namespace, config: config_module.Con
             return 0
         if not existed:
             raise ConfigError(f"no workspace in {config.data_dir}; run: segd init")
+        if args.command == "destination":
+            from segd.destcmd import run
+
+            return await run(args, store)
         if args.source_command == "add":
             _print_source(await workspace.create_source(store, args.name, args.type))
         else:

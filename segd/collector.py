@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import structlog
 
 from segd.api.v1 import collector_pb2, event_pb2
 from segd.config import Limits
-from segd.debugger import DebuggerHub, DebugItem, Status
+from segd.debugger import DebuggerHub, PublishedBatch, Status
 from segd.errors import InvalidRequest, RequestTooLarge
 from segd.normalize import Rejection, normalize
 from segd.workspace import SourceDirectory
@@ -50,9 +50,19 @@ class Collector:
         self._debugger = debugger
 
     async def send_batch(
-        self, write_key: str, events: Sequence[event_pb2.Event], size_bytes: int
+        self,
+        write_key: str,
+        events: Sequence[event_pb2.Event],
+        size_bytes: int,
+        rejected: Mapping[int, Rejection] | None = None,
     ) -> BatchResult:
-        """Store a batch; events are normalised in place. Raises for the batch as a whole."""
+        """Store a batch; events are normalised in place. Raises for the batch as a whole.
+
+        `rejected` names the positions a front door could not even convert (the HTTP
+        API's JSON that is no event); `events` holds a placeholder there. They are
+        answered and reported like events that fail normalisation, so every rejection,
+        whatever the door, goes through this one place.
+        """
         limits = self._limits
         if size_bytes > limits.max_batch_bytes:
             raise RequestTooLarge(
@@ -72,8 +82,18 @@ class Collector:
         debug_from = self._debug_from(source.id, len(events))
         raw = [e.SerializeToString() if i >= debug_from else b"" for i, e in enumerate(events)]
         for index, event in enumerate(events):
-            rejection = normalize(event, now_ns, limits)
+            rejection = rejected.get(index) if rejected else None
+            if rejection is None:
+                rejection = normalize(event, now_ns, limits)
             if rejection is not None:
+                log.info(
+                    "collector.event_rejected",
+                    source=source.slug,
+                    index=index,
+                    reason=rejection.reason,
+                    detail=rejection.message,
+                    message_id=event.message_id,
+                )
                 result.rejections.append((index, rejection))
                 result.outcomes.append(REJECTED)
                 result.message_ids.append("")
@@ -127,30 +147,14 @@ class Collector:
         start: int,
     ) -> None:
         assert self._debugger is not None
-        rejections = dict(result.rejections)
-        # Stored payloads of the accepted events, in request order.
-        stored = iter(entries)
-        items = []
-        for index, event in enumerate(events):
-            outcome = result.outcomes[index]
-            payload = next(stored).payload if outcome != REJECTED else b""
-            if index < start:
-                continue
-            rejection = rejections.get(index)
-            items.append(
-                DebugItem(
-                    source_id=source_id,
-                    status=_STATUS[outcome],
-                    type=event.type,
-                    name=event.event if event.type == TRACK else event.name,
-                    user_id=event.user_id,
-                    anonymous_id=event.anonymous_id,
-                    message_id=event.message_id,
-                    received_at_ms=received_ms,
-                    raw=raw[index],
-                    normalized=payload or event.SerializeToString(),
-                    reason=rejection.reason if rejection else "",
-                    error=rejection.message if rejection else "",
-                )
-            )
-        self._debugger.publish(source_id, items)
+        batch = PublishedBatch(
+            source_id,
+            events,
+            raw,
+            [_STATUS[outcome] for outcome in result.outcomes],
+            dict(result.rejections),
+            [entry.payload for entry in entries],
+            received_ms,
+            start,
+        )
+        self._debugger.publish(source_id, batch)

@@ -61,6 +61,44 @@ class GrpcConfig:
 
 
 @dataclass(frozen=True)
+class HttpConfig:
+    """The Segment-compatible HTTP Tracking API listener (/v1/track, /v1/batch, ...)."""
+
+    #: false: no HTTP listener, gRPC only.
+    enabled: bool = True
+    listen: str = "127.0.0.1:8088"
+    #: Requests per second each write key may make; more get 429 with Retry-After.
+    #: 0 turns rate limiting off.
+    rate_limit_per_second: float = 0.0
+    #: Requests a write key may make at once above its rate (the bucket's size);
+    #: 0 means one second's worth.
+    rate_limit_burst: int = 0
+    #: Seconds in-flight requests get to finish on SIGTERM.
+    shutdown_grace_seconds: float = 10.0
+
+
+@dataclass(frozen=True)
+class RouterConfig:
+    """Delivery to destinations: retries, reloads, shutdown."""
+
+    #: Seconds between looks at the database for new, changed or removed destinations.
+    reload_seconds: float = 2.0
+    #: Failed events are retried for this long after their receipt, then dead-lettered.
+    retry_window_seconds: float = 4 * 3600.0
+    #: The first retry comes within this many seconds; each later one doubles it (with
+    #: full jitter) up to `retry_max_delay_seconds`.
+    retry_base_seconds: float = 1.0
+    retry_max_delay_seconds: float = 300.0
+    #: Longest a worker waits before looking for due retries (such as replays).
+    retry_poll_seconds: float = 1.0
+    #: A worker writes its cursor and counters at most this often.
+    commit_interval_seconds: float = 0.2
+    #: On shutdown, in-flight deliveries get this long to finish; the rest are sent
+    #: again after the restart.
+    drain_seconds: float = 5.0
+
+
+@dataclass(frozen=True)
 class LogConfig:
     #: "debug" logs one line per request batch.
     level: str = "info"
@@ -74,8 +112,9 @@ class AdminConfig:
 
     #: How long an invite stays valid when the inviter does not say.
     invite_ttl_hours: float = 72.0
-    #: The HTTP API's base URL as clients reach it, shown in the setup snippets.
-    public_http_url: str = "http://127.0.0.1:8080"
+    #: The HTTP API's base URL as clients reach it, for the setup snippets; empty:
+    #: http:// and the address segd's HTTP listener is bound to.
+    public_http_url: str = ""
     #: The gRPC address as clients reach it, for the snippets; empty: where segd listens.
     public_grpc_address: str = ""
 
@@ -111,8 +150,10 @@ class Config:
     data_dir: Path = Path("data")
     storage: StorageConfig = field(default_factory=StorageConfig)
     grpc: GrpcConfig = field(default_factory=GrpcConfig)
+    http: HttpConfig = field(default_factory=HttpConfig)
     limits: Limits = field(default_factory=Limits)
     log: LogConfig = field(default_factory=LogConfig)
+    router: RouterConfig = field(default_factory=RouterConfig)
     admin: AdminConfig = field(default_factory=AdminConfig)
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
     debugger: DebuggerConfig = field(default_factory=DebuggerConfig)
@@ -190,6 +231,20 @@ def _check(config: Any, where: str) -> None:
             raise ConfigError("storage.retention_days must be at least 1")
     if isinstance(config, GrpcConfig) and config.reflection not in ("auto", "on", "off"):
         raise ConfigError('grpc.reflection must be "auto", "on" or "off"')
+    if isinstance(config, HttpConfig):
+        if not isinstance(config.enabled, bool):
+            raise ConfigError("http.enabled must be true or false")
+        if config.rate_limit_per_second < 0 or config.rate_limit_burst < 0:
+            raise ConfigError("http.rate_limit_per_second and http.rate_limit_burst must be >= 0")
+    if isinstance(config, RouterConfig):
+        for name in ("reload_seconds", "retry_base_seconds", "retry_poll_seconds"):
+            if getattr(config, name) <= 0:
+                raise ConfigError(f"router.{name} must be more than 0")
+        if config.retry_max_delay_seconds < config.retry_base_seconds:
+            raise ConfigError("router.retry_max_delay_seconds must be at least retry_base_seconds")
+        for name in ("retry_window_seconds", "commit_interval_seconds", "drain_seconds"):
+            if getattr(config, name) < 0:
+                raise ConfigError(f"router.{name} cannot be negative")
     if isinstance(config, LogConfig) and config.format not in ("auto", "json", "console"):
         raise ConfigError('log.format must be "auto", "json" or "console"')
     if isinstance(config, AdminConfig) and config.invite_ttl_hours <= 0:

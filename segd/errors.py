@@ -8,7 +8,8 @@
     ├── NotFound               the named thing does not exist             → NOT_FOUND
     ├── AlreadyExists          the name is taken                          → ALREADY_EXISTS
     ├── Conflict               the state forbids it (the last owner)      → FAILED_PRECONDITION
-    ├── Overloaded             too much pending work, rate limit          → RESOURCE_EXHAUSTED
+    ├── Overloaded             too much pending work                      → RESOURCE_EXHAUSTED
+    │   └── RateLimited        a write key over its configured rate       → RESOURCE_EXHAUSTED
     ├── RequestTooLarge        a batch over the size limits               → RESOURCE_EXHAUSTED
     └── Unavailable            shutting down, disk low or full            → UNAVAILABLE
 
@@ -51,6 +52,14 @@ class Conflict(SegdError):
 
 class Overloaded(SegdError):
     """Too much work is pending; the client should back off and retry."""
+
+
+class RateLimited(Overloaded):
+    """The caller sends faster than its configured rate; `retry_after` is in seconds."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class RequestTooLarge(SegdError):

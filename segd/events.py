@@ -10,6 +10,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from google.protobuf import timestamp_pb2
+
 from segd.api.v1 import event_pb2
 from segd.normalize import JSON_PARTS, TYPE_NAMES
 
@@ -32,6 +34,12 @@ _TIME_FIELDS = {
     "sent_at": "sentAt",
     "received_at": "receivedAt",
 }
+
+#: Compact JSON text of a part, refusing NaN and infinities as JSON does.
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MIN_SECONDS = -62_135_596_800  # 0001-01-01T00:00:00Z
+_MAX_SECONDS = 253_402_300_799  # 9999-12-31T23:59:59Z
 
 
 class EventFormatError(ValueError):
@@ -86,6 +94,15 @@ def _id(value: Any, key: str) -> str:
     return str(value)
 
 
+def _timestamp(moment: datetime, key: str) -> timestamp_pb2.Timestamp:
+    """A Timestamp in its valid range (years 1 to 9999 in UTC)."""
+    delta = moment - _EPOCH
+    seconds = delta.days * 86_400 + delta.seconds
+    if not _MIN_SECONDS <= seconds <= _MAX_SECONDS:
+        raise EventFormatError("invalid_timestamp", f"{key} is out of range")
+    return timestamp_pb2.Timestamp(seconds=seconds, nanos=delta.microseconds * 1000)
+
+
 def from_json(call: Any, default_type: str | None = None) -> event_pb2.Event:
     """One call of the HTTP Tracking API as an Event (not yet normalised).
 
@@ -100,10 +117,12 @@ def from_json(call: Any, default_type: str | None = None) -> event_pb2.Event:
         raise EventFormatError(
             "missing_type", "type must be identify, track, page, screen, group or alias"
         )
-    event = event_pb2.Event(type=kind)  # type: ignore[arg-type]
+    # Gathered first and handed to the constructor at once: the HTTP API converts
+    # every event this way, and one constructor call is much cheaper than setattrs.
+    fields: dict[str, Any] = {"type": kind}
     for field, key in _STRING_FIELDS.items():
         if key in call:
-            setattr(event, field, _id(call[key], key))
+            fields[field] = _id(call[key], key)
     for part in JSON_PARTS:
         value = call.get(part)
         if value is None:
@@ -111,17 +130,16 @@ def from_json(call: Any, default_type: str | None = None) -> event_pb2.Event:
         if not isinstance(value, dict):
             raise EventFormatError("not_an_object", f"{part} must be a JSON object")
         try:
-            text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+            fields[part] = _encode(value)
         except ValueError as exc:
             raise EventFormatError("non_finite_number", f"{part}: {exc}") from exc
         except RecursionError as exc:
             raise EventFormatError("too_deep", f"{part} is nested too deeply") from exc
-        setattr(event, part, text)
     for field, key in _TIME_FIELDS.items():
         if key == "receivedAt" or call.get(key) is None:
             continue
-        getattr(event, field).FromDatetime(parse_time(call[key], key))
+        fields[field] = _timestamp(parse_time(call[key], key), key)
     version = call.get("version")
-    if isinstance(version, int) and not isinstance(version, bool):
-        event.version = version
-    return event
+    if isinstance(version, int) and not isinstance(version, bool) and -(2**31) <= version < 2**31:
+        fields["version"] = version
+    return event_pb2.Event(**fields)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -11,8 +12,10 @@ from pathlib import Path
 import grpc
 import pytest
 
+from segd import config
 from segd.api.v1 import admin_pb2 as pb
 from segd.api.v1 import collector_pb2, event_pb2
+from segd.errors import ConfigError
 from tests.support.admin import AdminClient
 from tests.support.daemon import Daemon, segd_command, track
 
@@ -107,6 +110,38 @@ def test_source_changes_reach_the_collector_at_once(daemon: Daemon, owner: Admin
     assert owner.CreateSource(name="Web Site").source.slug == "web_site_2"
 
 
+def test_deleting_a_source_drops_the_roles_that_named_it(owner: AdminClient) -> None:
+    kept = owner.ListSources().sources[0].id
+    doomed = owner.CreateSource(name="Doomed").source.id
+    scoped = pb.RoleGrant(role=pb.ROLE_SOURCE_ADMIN, source_ids=[kept, doomed])
+    invite = owner.CreateInvites(emails=["s@example.com"], grants=[scoped]).invites[0]
+    late = owner.CreateInvites(emails=["late@example.com"], grants=[scoped]).invites[0]
+    member = owner.as_token(None).AcceptInvite(invite_token=invite.token).member
+    group = owner.CreateGroup(name="Scoped", grants=[scoped]).group
+    owner.DeleteSource(source_id=doomed)
+    members = {m.id: m for m in owner.ListMembers().members}
+    assert [list(g.source_ids) for g in members[member.id].grants] == [[kept]]
+    assert [list(g.source_ids) for g in owner.ListGroups().groups[0].grants] == [[kept]]
+    assert group.id == owner.ListGroups().groups[0].id
+    # An invite made before the deletion grants what is left when accepted.
+    accepted = owner.as_token(None).AcceptInvite(invite_token=late.token).member
+    assert [list(g.source_ids) for g in accepted.grants] == [[kept]]
+
+
+def test_deleting_a_source_disconnects_its_destinations(daemon: Daemon, owner: AdminClient) -> None:
+    source = owner.ListSources().sources[0]
+    segd_command(
+        "destination", "add", "crm", "--type", "webhook", "--source", source.slug,
+        "--settings", '{"urls": ["http://127.0.0.1:9/hook"]}',
+        data_dir=daemon.data_dir,
+    )  # fmt: skip
+    listed = segd_command("destination", "list", data_dir=daemon.data_dir).split("\t")
+    assert listed[3] == source.slug
+    owner.DeleteSource(source_id=source.id)
+    listed = segd_command("destination", "list", data_dir=daemon.data_dir).split("\t")
+    assert listed[3] == "-"  # no sources
+
+
 def test_source_bad_inputs(daemon: Daemon, owner: AdminClient) -> None:
     source_id = owner.ListSources().sources[0].id
     invalid = grpc.StatusCode.INVALID_ARGUMENT
@@ -157,7 +192,7 @@ def test_catalog_snippets_point_at_this_daemon(daemon: Daemon, owner: AdminClien
         assert "{{" not in entry.setup_snippet
         assert entry.title and entry.snippet_language
     assert daemon.address in catalog["grpc"].setup_snippet
-    assert "http://127.0.0.1:8080/v1/track" in catalog["http_api"].setup_snippet
+    assert f"http://{daemon.http_address}/v1/track" in catalog["http_api"].setup_snippet
 
 
 def test_members_groups_and_the_last_owner(owner: AdminClient) -> None:
@@ -300,6 +335,11 @@ def test_getting_started_follows_real_state(daemon: Daemon, owner: AdminClient) 
             )
         )
     owner.CreateSource(name="Second")
+    segd_command(
+        "destination", "add", "hook", "--type", "webhook", "--source", "test_source",
+        "--settings", '{"urls": ["http://127.0.0.1:9/hook"]}',
+        data_dir=daemon.data_dir,
+    )  # fmt: skip
     deadline = time.monotonic() + 5
     while not done()["identify_received"] and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -307,6 +347,7 @@ def test_getting_started_follows_real_state(daemon: Daemon, owner: AdminClient) 
         "invite_teammates",
         "add_source",
         "page_or_screen_received",
+        "add_destination",
         "debugger_opened",
         "identify_received",
         "track_received",
@@ -319,32 +360,20 @@ def test_getting_started_follows_real_state(daemon: Daemon, owner: AdminClient) 
     )
 
 
-def test_config_errors_are_clear(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
-    for text, message in [
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
         ("[admin]\ninvite_ttl_hours = 0\n", "admin.invite_ttl_hours must be more than 0"),
+        ("[admin]\npublic_http_url = 8\n", "admin.public_http_url"),
         ('[smtp]\nsecurity = "tls"\n', 'smtp.security must be "starttls", "ssl" or "none"'),
+        ('[smtp]\nport = "25"\n', "smtp.port"),
         ("[debugger]\nring_size = 0\n", "debugger.ring_size must be at least 1"),
         ("[debugger]\nsubscriber_buffer = -3\n", "debugger.subscriber_buffer must be at least 1"),
-    ]:
-        config = tmp_path / "segd.toml"
-        config.write_text(text)
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "segd",
-                "serve",
-                "--config",
-                str(config),
-                "--data-dir",
-                str(tmp_path),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
-        assert result.returncode == 2
-        assert message in result.stderr
+        ("[debugger]\nsearch_scan_events = 0\n", "debugger.search_scan_events must be at least"),
+    ],
+)
+def test_config_errors_are_clear(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "segd.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        config.load(path)

@@ -113,22 +113,28 @@ def test_check_grants_refuses(grants: tuple[Grant, ...], message: str) -> None:
         check_grants(grants, existing_sources=[1, 2])
 
 
+OWNS = [("workspace_owner", None)]
+
+
 @pytest.mark.parametrize(
-    ("members", "groups", "owners"),
+    ("direct", "groups", "pairs", "owners"),
     [
-        ([(1, [("workspace_owner", None)], [])], {}, {1}),
-        ([(1, [], [7])], {7: [("workspace_owner", None)]}, {1}),
-        ([(1, [], [7])], {7: [("source_admin", None)]}, set()),
-        ([(1, [("source_admin", None)], []), (2, [("workspace_owner", None)], [])], {}, {2}),
-        ([], {}, set()),
+        ({1: OWNS}, {}, set(), {1}),
+        ({1: []}, {7: OWNS}, {(7, 1)}, {1}),
+        ({1: []}, {7: [("source_admin", None)]}, {(7, 1)}, set()),
+        ({1: [("source_admin", None)], 2: OWNS}, {}, set(), {2}),
+        # A membership of a member who is gone makes nobody an owner.
+        ({1: []}, {7: OWNS}, {(7, 2)}, set()),
+        ({}, {}, set(), set()),
     ],
 )
 def test_owner_ids(
-    members: list[tuple[int, list[tuple[str, int | None]], list[int]]],
+    direct: dict[int, list[tuple[str, int | None]]],
     groups: dict[int, list[tuple[str, int | None]]],
+    pairs: set[tuple[int, int]],
     owners: set[int],
 ) -> None:
-    assert owner_ids(members, groups) == owners
+    assert owner_ids(direct, groups, pairs) == owners
 
 
 @pytest.mark.parametrize(

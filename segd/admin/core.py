@@ -29,7 +29,10 @@ class AdminCore:
         directory: SourceDirectory,
         debugger: DebuggerHub,
         grpc_address: Callable[[], str],
+        http_address: Callable[[], str | None],
     ) -> None:
+        """`grpc_address` and `http_address` give where the listeners are bound (the
+        latter None without an HTTP listener), for the snippets unless the config says."""
         admin = config.admin
         self._store = store
         self.members = Members(store)
@@ -40,7 +43,10 @@ class AdminCore:
             store,
             directory,
             debugger,
-            lambda: (admin.public_http_url, admin.public_grpc_address or grpc_address()),
+            lambda: (
+                admin.public_http_url or f"http://{http_address() or config.http.listen}",
+                admin.public_grpc_address or grpc_address(),
+            ),
         )
         self.insight = Insight(store, debugger, config.debugger.search_scan_events)
 

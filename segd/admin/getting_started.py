@@ -1,7 +1,7 @@
 """The Getting Started checklist, computed from facts about the workspace (pure).
 
-Tasks about features segd does not have yet (destinations, warehouses, tracking
-plans, cloud sources, personas) stay not done until those features supply a fact.
+Tasks about features segd does not have yet (tracking plans, cloud sources, personas)
+stay not done until those features supply a fact.
 """
 
 from __future__ import annotations
@@ -27,6 +27,9 @@ class Facts:
     #: Property keys seen on track events (dotted for nested ones).
     track_property_keys: frozenset[str] = frozenset()
     debugger_opened: bool = False
+    destinations: int = 0
+    #: Destinations whose plugin is in the Warehouse category.
+    warehouses: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +98,7 @@ GROUPS: tuple[tuple[str, tuple[tuple[str, str, Rule], ...]], ...] = (
                     "",
                 ),
             ),
-            ("add_destination", "Add a destination", _later),
+            ("add_destination", "Add a destination", lambda f: (f.destinations > 0, "")),
             ("debugger_opened", "Open the debugger", lambda f: (f.debugger_opened, "")),
         ),
     ),
@@ -114,8 +117,12 @@ GROUPS: tuple[tuple[str, tuple[tuple[str, str, Rule], ...]], ...] = (
             ),
             ("tracking_plan", "Create a tracking plan", _later),
             ("naming", "Name events Object Action, properties snake_case", naming),
-            ("add_warehouse", "Add a warehouse", _later),
-            ("two_destinations", "Add two or more destinations", _later),
+            ("add_warehouse", "Add a warehouse", lambda f: (f.warehouses > 0, "")),
+            (
+                "two_destinations",
+                "Add two or more destinations",
+                lambda f: (f.destinations >= 2, ""),
+            ),
         ),
     ),
     (

@@ -7,13 +7,16 @@ from collections.abc import AsyncIterator, Collection
 from segd.admin.getting_started import Facts, TaskGroup, checklist
 from segd.api.v1 import event_pb2
 from segd.debugger import DebuggerHub, DebugItem, Skipped, TailFilter
+from segd.destinations.base import Category
 from segd.errors import InvalidRequest, NotFound
+from segd.router import registry
 from segd.schema.observe import DAY_MS
 from segd.store import Store
 from segd.store.schema import SourceSchema
 from segd.workspace import now_ms
 
 DEBUGGER_OPENED = "debugger_opened_at"
+WAREHOUSE = Category.WAREHOUSE
 DEFAULT_SEARCH_RESULTS = 50
 MAX_SEARCH_RESULTS = 500
 MAX_QUERY_CHARS = 200
@@ -55,25 +58,29 @@ class Insight:
         )
         return [DebugItem.from_stored(e) for e in found], scanned
 
-    async def schema(self, source_id: int) -> tuple[SourceSchema, int]:
-        """The source's schema, and the log position it is up to date with."""
+    async def schema(self, source_id: int) -> SourceSchema:
+        """The source's schema, with the log position it is up to date with."""
         await self._live_source(source_id)
-        today = now_ms() // DAY_MS
-        return await self._store.schema.source_schema(
-            source_id, today
-        ), await self._store.schema.cursor()
+        return await self._store.schema.source_schema(source_id, now_ms() // DAY_MS)
 
     async def getting_started(self) -> list[TaskGroup]:
         store = self._store
         sources = [s.id for s in await store.workspace.list_sources()]
         names, keys = await store.schema.names_and_keys(sources, event_pb2.EVENT_TYPE_TRACK)
+        destinations = await store.destinations.load_all()
+        plugins = registry.installed()
+        warehouses = [
+            d for d in destinations if d.type in plugins and plugins[d.type].category is WAREHOUSE
+        ]
         facts = Facts(
             members=len(await store.access.members()),
-            invites=len(await store.access.invites()),
+            invites=len(await store.invites.get()),
             sources=len(sources),
             types_seen=frozenset(await store.schema.types_seen(sources)),
             track_names=frozenset(names),
             track_property_keys=frozenset(keys),
             debugger_opened=await store.workspace.fact(DEBUGGER_OPENED) is not None,
+            destinations=len(destinations),
+            warehouses=len(warehouses),
         )
         return checklist(facts)

@@ -14,7 +14,7 @@ from segd.admin.members import Members, MemberView, grants_json
 from segd.admin.roles import Grant, to_rows
 from segd.errors import AlreadyExists, InvalidRequest, NotFound, PermissionDenied, Unauthenticated
 from segd.store import AuditRecord, Store
-from segd.store.access import InviteRow, NewInvite
+from segd.store.invites import InviteRow, NewInvite
 from segd.workspace import Actor, hash_token, new_secret, now_ms
 
 log = structlog.get_logger(__name__)
@@ -84,7 +84,7 @@ class Invites:
         groups = await self._members.check_groups(group_ids)
         taken = {m.email.lower() for m in await self._store.access.members()}
         now = now_ms()
-        pending = {i.email for i in await self._store.access.pending_invites(now)}
+        pending = {i.email for i in await self._store.invites.pending(now)}
         for email in addresses:
             if email in taken:
                 raise AlreadyExists(f"{email} is a member already")
@@ -112,7 +112,7 @@ class Invites:
                 },
             )
 
-        ids = await self._store.access.insert_invites(new, audit, now)
+        ids = await self._store.invites.insert(new, audit, now)
         created = []
         for invite_id, email, token in zip(ids, addresses, tokens, strict=True):
             created.append(await self._deliver(invite_id, email, token, actor, now + ttl_ms))
@@ -130,19 +130,19 @@ class Invites:
                 error = f"the invite email could not be sent: {exc}"
                 log.warning("invite.email_failed", to=email, error=str(exc))
             else:
-                await self._store.access.mark_emailed(invite_id)
+                await self._store.invites.mark_emailed(invite_id)
                 token = ""
-        [row] = await self._store.access.invites(invite_id)
+        [row] = await self._store.invites.get(invite_id)
         return CreatedInvite(row, token, error)
 
     async def pending(self) -> list[InviteRow]:
-        return await self._store.access.pending_invites(now_ms())
+        return await self._store.invites.pending(now_ms())
 
     async def revoke(self, actor: Actor, invite_id: int) -> None:
         audit = actor.audit(
             "invite.revoke", f"invite:{invite_id}", {"state": "pending"}, {"state": "revoked"}
         )
-        if not await self._store.access.revoke_invite(invite_id, audit, now_ms()):
+        if not await self._store.invites.revoke(invite_id, audit, now_ms()):
             raise NotFound(f"no pending invite with id {invite_id}")
 
     async def accept(self, invite_token: str) -> tuple[MemberView, str]:
@@ -150,7 +150,7 @@ class Invites:
         if not invite_token:
             raise InvalidRequest("an invite token is required")
         personal = new_secret()
-        invite, member_id = await self._store.access.accept_invite(
+        invite, member_id = await self._store.invites.accept(
             hash_token(invite_token),
             hash_token(personal),
             lambda mid, inv: Actor(mid, inv.email).audit(

@@ -41,20 +41,20 @@ class GroupView:
 
 
 def owner_ids(
-    members: Iterable[tuple[int, Iterable[GrantRow], Iterable[int]]],
+    direct: Mapping[int, Iterable[GrantRow]],
     group_grants: Mapping[int, Iterable[GrantRow]],
+    memberships: Iterable[tuple[int, int]],
 ) -> set[int]:
     """Members who are Workspace Owners, directly or through a group.
 
-    `members` holds (member id, direct grant rows, group ids).
+    `direct` maps each member to their own grant rows, `group_grants` each group to
+    its rows, and `memberships` holds (group id, member id) pairs.
     """
     owner = Role.WORKSPACE_OWNER.value
-    owning_groups = {gid for gid, rows in group_grants.items() if any(r == owner for r, _ in rows)}
-    return {
-        member_id
-        for member_id, rows, groups in members
-        if any(r == owner for r, _ in rows) or owning_groups.intersection(groups)
-    }
+    owning = {gid for gid, rows in group_grants.items() if any(r == owner for r, _ in rows)}
+    owners = {mid for mid, rows in direct.items() if any(r == owner for r, _ in rows)}
+    owners.update(mid for gid, mid in memberships if gid in owning and mid in direct)
+    return owners
 
 
 def grants_json(grants: Iterable[Grant]) -> list[dict[str, Any]]:
@@ -141,7 +141,7 @@ class Members:
         before = await self.get(member_id)
         checked = await self.check_grants(grants)
         groups = await self.check_groups(group_ids)
-        await self._keep_an_owner(member_id, (member_id, to_rows(checked), groups), {})
+        await self._keep_an_owner(member=(member_id, (to_rows(checked), groups)))
         audit = actor.audit(
             "member.update",
             f"member:{member_id}",
@@ -156,7 +156,7 @@ class Members:
 
     async def remove(self, actor: Actor, member_id: int) -> None:
         before = await self.get(member_id)
-        await self._keep_an_owner(member_id, None, {})
+        await self._keep_an_owner(member=(member_id, None))
         audit = actor.audit(
             "member.remove",
             f"member:{member_id}",
@@ -204,7 +204,7 @@ class Members:
         name = _name(name, "a user group")
         checked = await self.check_grants(grants)
         members = await self._check_members(member_ids)
-        await self._keep_an_owner(None, None, {group_id: (to_rows(checked), members)})
+        await self._keep_an_owner(group=(group_id, (to_rows(checked), members)))
         audit = actor.audit(
             "group.update",
             f"group:{group_id}",
@@ -223,7 +223,7 @@ class Members:
 
     async def delete_group(self, actor: Actor, group_id: int) -> None:
         before = await self.group(group_id)
-        await self._keep_an_owner(None, None, {group_id: None})
+        await self._keep_an_owner(group=(group_id, None))
         audit = actor.audit(
             "group.delete",
             f"group:{group_id}",
@@ -258,41 +258,35 @@ class Members:
 
     async def _keep_an_owner(
         self,
-        member_id: int | None,
-        member_after: tuple[int, list[GrantRow], tuple[int, ...]] | None,
-        groups_after: dict[int, tuple[list[GrantRow], tuple[int, ...]] | None],
+        member: tuple[int, tuple[Sequence[GrantRow], Sequence[int]] | None] | None = None,
+        group: tuple[int, tuple[Sequence[GrantRow], Sequence[int]] | None] | None = None,
     ) -> None:
         """Refuse a change after which no member would be an owner.
 
-        `member_id` changes to `member_after` (None: removed); each group in
-        `groups_after` changes to (grant rows, member ids), or is deleted (None).
+        `member` is (id, (grant rows, group ids) after the change, or None if removed);
+        `group` is (id, (grant rows, member ids) after, or None if deleted).
         """
-        members = {
-            m.id: (m.id, list(m.grant_rows), list(m.group_ids))
-            for m in await self._store.access.members()
+        members = await self._store.access.members()
+        direct: dict[int, Sequence[GrantRow]] = {m.id: m.grant_rows for m in members}
+        groups: dict[int, Sequence[GrantRow]] = {
+            g.id: g.grant_rows for g in await self._store.access.groups()
         }
-        group_rows: dict[int, list[GrantRow]] = {}
-        for group in await self._store.access.groups():
-            change = groups_after.get(group.id, (list(group.grant_rows), group.member_ids))
-            if group.id in groups_after and change is None:
-                for entry in members.values():
-                    entry[2][:] = [g for g in entry[2] if g != group.id]
-                continue
-            assert change is not None
-            group_rows[group.id] = change[0]
-            for mid, entry in members.items():
-                listed = group.id in entry[2]
-                wanted = mid in change[1]
-                if listed and not wanted:
-                    entry[2].remove(group.id)
-                elif wanted and not listed:
-                    entry[2].append(group.id)
-        if member_id is not None:
-            if member_after is None:
-                members.pop(member_id, None)
-            else:
-                members[member_id] = (member_id, member_after[1], list(member_after[2]))
-        if not owner_ids(members.values(), group_rows):
+        pairs = {(gid, m.id) for m in members for gid in m.group_ids}
+        if member is not None:
+            member_id, after = member
+            pairs = {(g, m) for g, m in pairs if m != member_id}
+            direct.pop(member_id, None)
+            if after is not None:
+                direct[member_id] = after[0]
+                pairs.update((gid, member_id) for gid in after[1])
+        if group is not None:
+            group_id, after = group
+            pairs = {(g, m) for g, m in pairs if g != group_id}
+            groups.pop(group_id, None)
+            if after is not None:
+                groups[group_id] = after[0]
+                pairs.update((group_id, mid) for mid in after[1])
+        if not owner_ids(direct, groups, pairs):
             raise Conflict("the workspace must keep at least one Workspace Owner")
 
 

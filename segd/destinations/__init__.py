@@ -1,1 +1,3 @@
-"""Destination plugins and the registry that finds them through entry points."""
+"""Destination plugins: the contract (`base`), the built-ins (`webhook`, `archive`) and
+HTTP outcome helpers (`http`). Plugins are found through entry points by
+`segd.router.registry`."""

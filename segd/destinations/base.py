@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class Category(StrEnum):
@@ -41,6 +41,31 @@ class DestinationSettings(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid")
+
+    # Delivery options the router applies to every destination (a plugin may change
+    # the defaults by redeclaring a field).
+    batch_size: int = Field(
+        100,
+        ge=1,
+        le=10_000,
+        title="Batch size",
+        description="Most events handed to the destination in one batch.",
+    )
+    batch_max_wait_seconds: float = Field(
+        0.0,
+        ge=0.0,
+        le=3600.0,
+        title="Batch wait",
+        description="How long an event may wait (from its receipt) for its batch to fill;"
+        " 0 sends what is there as soon as the destination can take it.",
+    )
+    max_in_flight: int = Field(
+        2,
+        ge=1,
+        le=64,
+        title="Concurrent batches",
+        description="Most batches being delivered at once.",
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -306,8 +306,7 @@ class AdminService:
         )
 
     async def get_schema(self, req: pb.GetSchemaRequest, caller: Principal) -> pb.GetSchemaResponse:
-        schema, cursor = await self._core.insight.schema(req.source_id)
-        return convert.schema_pb(schema, cursor)
+        return convert.schema_pb(await self._core.insight.schema(req.source_id))
 
     async def get_getting_started(
         self, req: pb.GetGettingStartedRequest, caller: Principal

@@ -15,8 +15,9 @@ from segd.api.v1 import admin_pb2 as pb
 from segd.debugger import DebugItem, Skipped
 from segd.errors import InvalidRequest
 from segd.store import Source
-from segd.store.access import InviteRow, TokenRow
+from segd.store.access import TokenRow
 from segd.store.audit import AuditEntry
+from segd.store.invites import InviteRow
 from segd.store.schema import SourceSchema
 
 _STATUS = {
@@ -190,7 +191,7 @@ def tail_item_pb(item: DebugItem | Skipped) -> pb.TailEventsResponse:
     return pb.TailEventsResponse(event=debug_event_pb(item))
 
 
-def schema_pb(schema: SourceSchema, cursor: int) -> pb.GetSchemaResponse:
+def schema_pb(schema: SourceSchema) -> pb.GetSchemaResponse:
     return pb.GetSchemaResponse(
         events=[
             pb.SchemaEvent(
@@ -210,7 +211,7 @@ def schema_pb(schema: SourceSchema, cursor: int) -> pb.GetSchemaResponse:
             for event in schema.events
         ],
         events_limit_reached=schema.events_limited,
-        cursor=cursor,
+        cursor=schema.cursor,
     )
 
 

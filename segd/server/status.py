@@ -1,4 +1,9 @@
-"""The one table from domain errors to gRPC status codes, and the handler wrapper using it."""
+"""Domain errors → status codes: one table per front door, side by side.
+
+`GRPC_STATUS` for the gRPC services (and the `handler` wrapper that uses it),
+`HTTP_STATUS` for the Segment-compatible HTTP Tracking API. The HTTP statuses are
+Segment's: an oversized request is a 400 there, not a 413.
+"""
 
 from __future__ import annotations
 
@@ -26,6 +31,20 @@ GRPC_STATUS: dict[type[errors.SegdError], grpc.StatusCode] = {
     errors.Unavailable: grpc.StatusCode.UNAVAILABLE,
 }
 
+#: HTTP status and the machine-readable `code` of the JSON error body Segment's
+#: libraries read (`{"code": ..., "message": ...}`).
+HTTP_STATUS: dict[type[errors.SegdError], tuple[int, str]] = {
+    errors.InvalidRequest: (400, "invalid_request"),
+    errors.RequestTooLarge: (400, "request_too_large"),
+    errors.Unauthenticated: (401, "unauthenticated"),
+    errors.PermissionDenied: (403, "permission_denied"),
+    errors.NotFound: (404, "not_found"),
+    errors.AlreadyExists: (409, "already_exists"),
+    errors.RateLimited: (429, "rate_limited"),
+    errors.Overloaded: (429, "overloaded"),
+    errors.Unavailable: (503, "unavailable"),
+}
+
 M = TypeVar("M", bound=Message)
 R = TypeVar("R")
 
@@ -42,11 +61,21 @@ def parse(message_type: type[M], data: bytes) -> M:
     return message
 
 
-def status_for(exc: errors.SegdError) -> grpc.StatusCode:
+def _lookup(table: dict[type[errors.SegdError], R], exc: errors.SegdError, default: R) -> R:
+    """The entry of the most specific class of `exc` in `table`."""
     for cls in type(exc).__mro__:
-        if cls in GRPC_STATUS:
-            return GRPC_STATUS[cls]  # type: ignore[index]
-    return grpc.StatusCode.INTERNAL
+        if cls in table:
+            return table[cls]  # type: ignore[index]
+    return default
+
+
+def status_for(exc: errors.SegdError) -> grpc.StatusCode:
+    return _lookup(GRPC_STATUS, exc, grpc.StatusCode.INTERNAL)
+
+
+def http_status_for(exc: errors.SegdError) -> tuple[int, str]:
+    """(HTTP status, error code) for a domain error; 500 for one missing from the table."""
+    return _lookup(HTTP_STATUS, exc, (500, "internal"))
 
 
 async def abort_for(context: grpc.aio.ServicerContext[Any, Any], exc: BaseException) -> NoReturn:

@@ -13,7 +13,17 @@ from segd.store.access import AccessStore
 from segd.store.audit import AuditLog, AuditRecord
 from segd.store.db import Database, connect, migrate
 from segd.store.dedup import DedupIndex, dedup_key
+from segd.store.delivery import (
+    DeadLetter,
+    DeliveryCounts,
+    DeliveryError,
+    DeliveryStore,
+    Progress,
+    RetryRow,
+)
+from segd.store.destinations import DestinationRow, DestinationStore, FilterRow
 from segd.store.eventlog import EventLog, LogRow, StoredEvent
+from segd.store.invites import InviteStore
 from segd.store.schema import SchemaStore
 from segd.store.workspace import Source, WorkspaceStore, WriteKey
 
@@ -21,9 +31,19 @@ __all__ = [
     "AccessStore",
     "AuditLog",
     "AuditRecord",
+    "DeadLetter",
     "DedupIndex",
+    "DeliveryCounts",
+    "DeliveryError",
+    "DeliveryStore",
+    "DestinationRow",
+    "DestinationStore",
     "EventLog",
+    "FilterRow",
+    "InviteStore",
     "LogRow",
+    "Progress",
+    "RetryRow",
     "SchemaStore",
     "Source",
     "Store",
@@ -38,19 +58,28 @@ class Store:
     """The databases of one data directory, opened and migrated."""
 
     def __init__(self, databases: list[Database], dedup: DedupIndex, schema: SchemaStore) -> None:
-        log_writer, reader, workspace = databases
+        log_writer, reader, workspace, router_writer, router_reader, admin_reader = databases
         self._databases = databases
         self._reader = reader
-        self.log = EventLog(log_writer, reader)
-        self.workspace = WorkspaceStore(workspace)
-        self.access = AccessStore(workspace)
-        self.audit = AuditLog(workspace)
+        # Admin reads (and long scans of the log) have a connection of their own, so
+        # they neither wait behind the writer's reads nor see a half-made transaction.
+        self.log = EventLog(log_writer, reader, scanner=admin_reader)
+        self.workspace = WorkspaceStore(workspace, admin_reader)
+        self.access = AccessStore(workspace, admin_reader)
+        self.invites = InviteStore(workspace, admin_reader)
+        self.audit = AuditLog(admin_reader)
+        self.destinations = DestinationStore(workspace)
+        # The router reads the log and writes its state through connections of its own,
+        # so that destination workers never queue behind the collector (or it behind them).
+        self.router_log = EventLog(log_writer, router_reader)
+        self.delivery = DeliveryStore(router_writer, router_reader)
         self.dedup = dedup
         self.schema = schema
 
     @classmethod
     async def open(cls, data_dir: Path, durability: str) -> Store:
-        """Connections: the log writer, readers, workspace writes; dedup.db and schema.db."""
+        """Connections: the log writer, a reader, workspace writes, the router's writer and
+        reader, admin reads; and dedup.db and schema.db."""
         data_dir.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - once, at start-up
         path = data_dir / "segd.db"
         databases: list[Database] = []
@@ -58,7 +87,7 @@ class Store:
         try:
             databases.append(Database(await connect(path, durability)))
             await migrate(databases[0].conn)
-            for _ in range(2):
+            for _ in range(5):
                 databases.append(Database(await connect(path, durability)))
             dedup = await DedupIndex.open(data_dir / "dedup.db")
             schema = await SchemaStore.open(data_dir / "schema.db")

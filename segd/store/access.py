@@ -1,4 +1,4 @@
-"""Members, their roles and tokens, user groups and invites.
+"""Members, their roles and tokens, and user groups (invites: segd.store.invites).
 
 Roles travel as (role, resource_id) rows: resource_id NULL covers every source. Token
 and invite secrets arrive here already hashed; nothing in this module sees one.
@@ -7,12 +7,10 @@ Every change records its audit entry in the same transaction.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import aiosqlite
 
@@ -50,63 +48,7 @@ class GroupRow:
     member_ids: tuple[int, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class InviteRow:
-    id: int
-    email: str
-    grant_rows: tuple[GrantRow, ...]
-    group_ids: tuple[int, ...]
-    invited_by: str
-    created_at_ms: int
-    expires_at_ms: int
-    emailed: bool
-    accepted_at_ms: int | None
-    revoked_at_ms: int | None
-
-    def state(self, now_ms: int) -> str:
-        """ "pending", "accepted", "revoked" or "expired"."""
-        if self.accepted_at_ms is not None:
-            return "accepted"
-        if self.revoked_at_ms is not None:
-            return "revoked"
-        if self.expires_at_ms <= now_ms:
-            return "expired"
-        return "pending"
-
-
-@dataclass(frozen=True, slots=True)
-class NewInvite:
-    email: str
-    token_hash: bytes
-    grant_rows: tuple[GrantRow, ...]
-    group_ids: tuple[int, ...]
-    invited_by: str
-    expires_at_ms: int
-
-
-_INVITE_COLUMNS = (
-    "id, email, grants, group_ids, invited_by, created_at, expires_at, emailed,"
-    " accepted_at, revoked_at"
-)
-
-
-def _invite(row: Any) -> InviteRow:
-    id_, email, grants, group_ids, invited_by, created, expires, emailed, accepted, revoked = row
-    return InviteRow(
-        int(id_),
-        str(email),
-        tuple((str(role), rid) for role, rid in json.loads(grants)),
-        tuple(int(g) for g in json.loads(group_ids)),
-        str(invited_by),
-        int(created),
-        int(expires),
-        bool(emailed),
-        accepted,
-        revoked,
-    )
-
-
-async def _insert_grants(
+async def insert_grants(
     conn: aiosqlite.Connection,
     table: str,
     owner_column: str,
@@ -122,7 +64,7 @@ async def _insert_grants(
     )
 
 
-async def _insert_group_members(
+async def insert_group_members(
     conn: aiosqlite.Connection, pairs: Iterable[tuple[int, int]]
 ) -> None:
     """(group_id, member_id) pairs; a group or member deleted meanwhile is skipped."""
@@ -134,9 +76,10 @@ async def _insert_group_members(
 
 
 class AccessStore:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, reader: Database) -> None:
+        """Writes go through `db`, reads through `reader` (committed data only)."""
         self._db = db
-        self._conn = db.conn
+        self._conn = reader.conn
 
     # ---- authentication -----------------------------------------------------------
 
@@ -197,7 +140,7 @@ class AccessStore:
         """A member with their roles and first token, in one transaction."""
         try:
             async with self._db.transaction() as conn:
-                member_id = await self._add_member(conn, email, grant_rows, token_hash, now_ms)
+                member_id = await self.add_member(conn, email, grant_rows, token_hash, now_ms)
                 if audit is not None:
                     await record(conn, audit, now_ms)
         except sqlite3.IntegrityError as exc:
@@ -205,7 +148,7 @@ class AccessStore:
         return member_id
 
     @staticmethod
-    async def _add_member(
+    async def add_member(
         conn: aiosqlite.Connection,
         email: str,
         grant_rows: Sequence[GrantRow],
@@ -218,7 +161,7 @@ class AccessStore:
             row = await cursor.fetchone()
         assert row is not None
         member_id = int(row[0])
-        await _insert_grants(conn, "member_roles", "member_id", member_id, grant_rows)
+        await insert_grants(conn, "member_roles", "member_id", member_id, grant_rows)
         await conn.execute(
             "INSERT INTO tokens (member_id, token_hash, created_at, name) VALUES (?, ?, ?, ?)",
             (member_id, token_hash, now_ms, "first"),
@@ -238,9 +181,9 @@ class AccessStore:
                 if await cur.fetchone() is None:
                     return False
             await conn.execute("DELETE FROM member_roles WHERE member_id = ?", (member_id,))
-            await _insert_grants(conn, "member_roles", "member_id", member_id, grant_rows)
+            await insert_grants(conn, "member_roles", "member_id", member_id, grant_rows)
             await conn.execute("DELETE FROM group_members WHERE member_id = ?", (member_id,))
-            await _insert_group_members(conn, [(g, member_id) for g in group_ids])
+            await insert_group_members(conn, [(g, member_id) for g in group_ids])
             await record(conn, audit, now_ms)
         return True
 
@@ -334,8 +277,8 @@ class AccessStore:
                     row = await cursor.fetchone()
                 assert row is not None
                 group_id = int(row[0])
-                await _insert_grants(conn, "group_roles", "group_id", group_id, grant_rows)
-                await _insert_group_members(conn, [(group_id, m) for m in member_ids])
+                await insert_grants(conn, "group_roles", "group_id", group_id, grant_rows)
+                await insert_group_members(conn, [(group_id, m) for m in member_ids])
                 await record(conn, audit(group_id), now_ms)
         except sqlite3.IntegrityError as exc:
             raise AlreadyExists(f"a user group named {name!r} exists already") from exc
@@ -358,9 +301,9 @@ class AccessStore:
                     if cursor.rowcount == 0:
                         return False
                 await conn.execute("DELETE FROM group_roles WHERE group_id = ?", (group_id,))
-                await _insert_grants(conn, "group_roles", "group_id", group_id, grant_rows)
+                await insert_grants(conn, "group_roles", "group_id", group_id, grant_rows)
                 await conn.execute("DELETE FROM group_members WHERE group_id = ?", (group_id,))
-                await _insert_group_members(conn, [(group_id, m) for m in member_ids])
+                await insert_group_members(conn, [(group_id, m) for m in member_ids])
                 await record(conn, audit, now_ms)
         except sqlite3.IntegrityError as exc:
             raise AlreadyExists(f"a user group named {name!r} exists already") from exc
@@ -373,102 +316,3 @@ class AccessStore:
                     return False
             await record(conn, audit, now_ms)
         return True
-
-    # ---- invites ------------------------------------------------------------------
-
-    async def insert_invites(
-        self,
-        invites: Sequence[NewInvite],
-        audit: Callable[[int, NewInvite], AuditRecord],
-        now_ms: int,
-    ) -> list[int]:
-        """Store invites in one transaction; returns their ids in order."""
-        ids = []
-        async with self._db.transaction() as conn:
-            for invite in invites:
-                async with conn.execute(
-                    "INSERT INTO invites (email, token_hash, grants, group_ids, invited_by,"
-                    " created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                    (
-                        invite.email,
-                        invite.token_hash,
-                        json.dumps([list(g) for g in invite.grant_rows]),
-                        json.dumps(list(invite.group_ids)),
-                        invite.invited_by,
-                        now_ms,
-                        invite.expires_at_ms,
-                    ),
-                ) as cursor:
-                    row = await cursor.fetchone()
-                assert row is not None
-                ids.append(int(row[0]))
-                await record(conn, audit(int(row[0]), invite), now_ms)
-        return ids
-
-    async def invites(self, invite_id: int | None = None) -> list[InviteRow]:
-        """All invites ever made (or one), newest first."""
-        where, args = ("WHERE id = ?", (invite_id,)) if invite_id is not None else ("", ())
-        async with self._conn.execute(
-            f"SELECT {_INVITE_COLUMNS} FROM invites {where} ORDER BY id DESC", args
-        ) as cursor:
-            return [_invite(row) for row in await cursor.fetchall()]
-
-    async def pending_invites(self, now_ms: int) -> list[InviteRow]:
-        async with self._conn.execute(
-            f"SELECT {_INVITE_COLUMNS} FROM invites WHERE accepted_at IS NULL"
-            " AND revoked_at IS NULL AND expires_at > ? ORDER BY id DESC",
-            (now_ms,),
-        ) as cursor:
-            return [_invite(row) for row in await cursor.fetchall()]
-
-    async def mark_emailed(self, invite_id: int) -> None:
-        async with self._db.transaction() as conn:
-            await conn.execute("UPDATE invites SET emailed = 1 WHERE id = ?", (invite_id,))
-
-    async def revoke_invite(self, invite_id: int, audit: AuditRecord, now_ms: int) -> bool:
-        """Revoke a pending invite; False if there is no pending invite with that id."""
-        async with self._db.transaction() as conn:
-            async with conn.execute(
-                "UPDATE invites SET revoked_at = ? WHERE id = ? AND accepted_at IS NULL"
-                " AND revoked_at IS NULL AND expires_at > ?",
-                (now_ms, invite_id, now_ms),
-            ) as cursor:
-                if cursor.rowcount == 0:
-                    return False
-            await record(conn, audit, now_ms)
-        return True
-
-    async def accept_invite(
-        self,
-        token_hash: bytes,
-        member_token_hash: bytes,
-        audit: Callable[[int, InviteRow], AuditRecord],
-        now_ms: int,
-    ) -> tuple[InviteRow | None, int | None]:
-        """Use an invite: (invite, new member id) when it was pending, else (invite or None,
-        None) and nothing changes. Checking and using happen in one transaction, so an
-        invite can be used once even when two accepts race.
-        """
-        try:
-            async with self._db.transaction() as conn:
-                async with conn.execute(
-                    f"SELECT {_INVITE_COLUMNS} FROM invites WHERE token_hash = ?", (token_hash,)
-                ) as cursor:
-                    row = await cursor.fetchone()
-                if row is None:
-                    return None, None
-                invite = _invite(row)
-                if invite.state(now_ms) != "pending":
-                    return invite, None
-                member_id = await self._add_member(
-                    conn, invite.email, invite.grant_rows, member_token_hash, now_ms
-                )
-                await _insert_group_members(conn, [(g, member_id) for g in invite.group_ids])
-                await conn.execute(
-                    "UPDATE invites SET accepted_at = ?, accepted_member_id = ? WHERE id = ?",
-                    (now_ms, member_id, invite.id),
-                )
-                await record(conn, audit(member_id, invite), now_ms)
-        except sqlite3.IntegrityError as exc:
-            raise AlreadyExists(f"{invite.email} is a member already") from exc
-        return invite, member_id

@@ -32,9 +32,11 @@ class EventLog:
     second connection, so that they never see a transaction that is not committed.
     """
 
-    def __init__(self, writer: Database, reader: Database) -> None:
+    def __init__(self, writer: Database, reader: Database, scanner: Database | None = None) -> None:
+        """`scanner` serves the long reads (search, recent) when given."""
         self._writer = writer
         self._conn = reader.conn
+        self._scan = (scanner or reader).conn
 
     async def last_seq(self) -> int:
         """The highest seq ever assigned (AUTOINCREMENT never reuses one, even after pruning)."""
@@ -75,7 +77,7 @@ class EventLog:
 
     async def recent(self, limit: int) -> list[StoredEvent]:
         """The last `limit` events of the log, oldest first."""
-        async with self._conn.execute(
+        async with self._scan.execute(
             "SELECT seq, source_id, message_id, received_at, payload FROM events"
             " WHERE seq > (SELECT max(seq) FROM events) - ? ORDER BY seq",
             (limit,),
@@ -92,7 +94,7 @@ class EventLog:
         """
         last = await self.last_seq()
         needle = query.encode().lower().decode()
-        async with self._conn.execute(
+        async with self._scan.execute(
             "SELECT seq, source_id, message_id, received_at, payload FROM events"
             " WHERE seq > ?1 AND source_id = ?2 AND (message_id = ?3 OR user_id = ?3"
             " OR anonymous_id = ?3 OR instr(lower(payload), ?4) > 0)"
@@ -100,7 +102,7 @@ class EventLog:
             (last - scan, source_id, query, needle, limit),
         ) as cursor:
             rows = await cursor.fetchall()
-        async with self._conn.execute(
+        async with self._scan.execute(
             "SELECT count(*) FROM events WHERE seq > ?", (last - scan,)
         ) as cursor:
             counted = await cursor.fetchone()

@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import aiosqlite
+
 from segd.schema.observe import EventKey, Known, SchemaPlan
 from segd.store.db import Database, connect
 
@@ -74,24 +76,32 @@ class SchemaEventRow:
 class SourceSchema:
     events: list[SchemaEventRow]
     events_limited: bool
+    #: The log position these statistics are complete up to.
+    cursor: int
 
 
 class SchemaStore:
-    def __init__(self, db: Database) -> None:
+    """Written by the schema consumer alone; read by the Admin service through a
+    connection of its own, which sees committed batches only."""
+
+    def __init__(self, db: Database, reader: Database) -> None:
         self._db = db
         self._conn = db.conn
+        self._reader = reader
 
     @classmethod
     async def open(cls, path: Path) -> SchemaStore:
         conn = await connect(path, "normal")
         try:
             await conn.executescript(_SCHEMA)
+            reader = await connect(path, "normal")
         except BaseException:
             await conn.close()
             raise
-        return cls(Database(conn))
+        return cls(Database(conn), Database(reader))
 
     async def close(self) -> None:
+        await self._reader.close()
         await self._db.close()
 
     async def cursor(self) -> int:
@@ -186,8 +196,19 @@ class SchemaStore:
             await conn.execute("UPDATE cursor SET seq = ?", (cursor_seq,))
 
     async def source_schema(self, source_id: int, today: int) -> SourceSchema:
-        """Every recorded event of a source with its counts and properties."""
-        async with self._conn.execute(
+        """Every recorded event of a source with its counts and properties, read in one
+        snapshot with the cursor they match."""
+        async with self._reader.transaction("BEGIN") as conn:
+            return await self._source_schema(conn, source_id, today)
+
+    @staticmethod
+    async def _source_schema(
+        conn: aiosqlite.Connection, source_id: int, today: int
+    ) -> SourceSchema:
+        async with conn.execute("SELECT seq FROM cursor") as cursor:
+            row = await cursor.fetchone()
+        cursor_seq = int(row[0]) if row else 0
+        async with conn.execute(
             "SELECT e.id, e.type, e.name, e.count, e.first_seen, e.last_seen,"
             " e.properties_limited,"
             " coalesce(sum(CASE WHEN d.day = ?1 THEN d.count END), 0),"
@@ -198,7 +219,7 @@ class SchemaStore:
         ) as cursor:
             rows = await cursor.fetchall()
         properties: dict[int, dict[str, tuple[list[str], int]]] = defaultdict(dict)
-        async with self._conn.execute(
+        async with conn.execute(
             "SELECT p.event_id, p.key, p.json_type, p.count FROM properties p"
             " JOIN events e ON e.id = p.event_id WHERE e.source_id = ?"
             " ORDER BY p.event_id, p.key, p.json_type",
@@ -208,7 +229,7 @@ class SchemaStore:
                 types, total = properties[event_id].get(key, ([], 0))
                 types.append(str(kind))
                 properties[event_id][key] = (types, total + int(count))
-        async with self._conn.execute(
+        async with conn.execute(
             "SELECT 1 FROM limited_sources WHERE source_id = ?", (source_id,)
         ) as cursor:
             limited = await cursor.fetchone() is not None
@@ -231,7 +252,7 @@ class SchemaStore:
                     properties_limited=bool(props_limited),
                 )
             )
-        return SourceSchema(events, limited)
+        return SourceSchema(events, limited, cursor_seq)
 
     async def types_seen(self, source_ids: Iterable[int]) -> set[int]:
         """Event types seen on any of the sources."""
@@ -239,7 +260,7 @@ class SchemaStore:
         if not wanted:
             return set()
         marks = ",".join("?" * len(wanted))
-        async with self._conn.execute(
+        async with self._reader.conn.execute(
             f"SELECT DISTINCT type FROM events WHERE source_id IN ({marks})", wanted
         ) as cursor:
             return {int(row[0]) for row in await cursor.fetchall()}
@@ -252,12 +273,12 @@ class SchemaStore:
         if not wanted:
             return set(), set()
         marks = ",".join("?" * len(wanted))
-        async with self._conn.execute(
+        async with self._reader.conn.execute(
             f"SELECT DISTINCT name FROM events WHERE type = ? AND source_id IN ({marks})",
             (kind, *wanted),
         ) as cursor:
             names = {str(row[0]) for row in await cursor.fetchall()}
-        async with self._conn.execute(
+        async with self._reader.conn.execute(
             "SELECT DISTINCT p.key FROM properties p JOIN events e ON e.id = p.event_id"
             f" WHERE e.type = ? AND e.source_id IN ({marks})",
             (kind, *wanted),

@@ -64,9 +64,10 @@ def _write_key(row: sqlite3.Row | tuple[Any, ...]) -> WriteKey:
 
 
 class WorkspaceStore:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, reader: Database | None = None) -> None:
+        """Writes go through `db`; reads through `reader` when given."""
         self._db = db
-        self._conn = db.conn
+        self._conn = (reader or db).conn
 
     async def insert_source(
         self,
@@ -158,7 +159,8 @@ class WorkspaceStore:
         return _source(row)
 
     async def delete_source(self, source_id: int, audit: AuditRecord, now_ms: int) -> bool:
-        """Mark a source deleted, drop its keys and the role grants naming it."""
+        """Mark a source deleted; drop its keys, its destination connections and the role
+        grants naming it."""
         marks = ",".join("?" * len(SOURCE_ROLES))
         async with self._db.transaction() as conn:
             async with conn.execute(
@@ -169,6 +171,13 @@ class WorkspaceStore:
                 if cursor.rowcount == 0:
                     return False
             await conn.execute("DELETE FROM retired_write_keys WHERE source_id = ?", (source_id,))
+            # Disconnect it from its destinations; the version bump makes the router reload.
+            await conn.execute(
+                "UPDATE destinations SET version = version + 1, updated_at = ? WHERE id IN"
+                " (SELECT destination_id FROM destination_sources WHERE source_id = ?)",
+                (now_ms, source_id),
+            )
+            await conn.execute("DELETE FROM destination_sources WHERE source_id = ?", (source_id,))
             for table in ("member_roles", "group_roles"):
                 await conn.execute(
                     f"DELETE FROM {table} WHERE resource_id = ? AND role IN ({marks})",

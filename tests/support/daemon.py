@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -13,10 +15,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import grpc
 
 from segd.api.v1 import collector_pb2_grpc, event_pb2
+from segd.events import to_json
 
 STARTUP_TIMEOUT = 20.0
 
@@ -52,6 +56,8 @@ class Daemon:
     env: dict[str, str] = field(default_factory=dict)
     proc: subprocess.Popen[str] | None = None
     address: str = ""
+    #: host:port of the HTTP Tracking API ("" when it is off).
+    http_address: str = ""
     logs: list[dict[str, object]] = field(default_factory=list)
     raw_output: list[str] = field(default_factory=list)
 
@@ -59,8 +65,8 @@ class Daemon:
         args = [sys.executable, "-m", "segd", "serve", "--data-dir", str(self.data_dir)]
         if self.config is not None:
             args += ["--config", str(self.config)]
-        args += ["--grpc", "127.0.0.1:0", *self.extra_args]
-        self.logs, self.raw_output, self.address = [], [], ""
+        args += ["--grpc", "127.0.0.1:0", "--http", "127.0.0.1:0", *self.extra_args]
+        self.logs, self.raw_output, self.address, self.http_address = [], [], "", ""
         ready = threading.Event()
         self.proc = subprocess.Popen(
             args,
@@ -86,6 +92,7 @@ class Daemon:
             self.logs.append(entry)
             if entry.get("event") == "segd.listening":
                 self.address = str(entry["grpc"])
+                self.http_address = str(entry.get("http") or "")
                 ready.set()
         ready.set()
 
@@ -105,6 +112,11 @@ class Daemon:
             self.stop()
         return self.start()
 
+    @property
+    def http_url(self) -> str:
+        """Base URL of the HTTP Tracking API, such as http://127.0.0.1:41234."""
+        return f"http://{self.http_address}"
+
     @contextmanager
     def channel(self) -> Iterator[grpc.Channel]:
         with grpc.insecure_channel(self.address) as channel:
@@ -112,6 +124,10 @@ class Daemon:
 
     def collector(self, channel: grpc.Channel) -> collector_pb2_grpc.CollectorStub:
         return collector_pb2_grpc.CollectorStub(channel)
+
+    def stored_events(self) -> list[dict[str, Any]]:
+        """The Segment JSON of every event in the log, read straight from segd.db."""
+        return stored_events(self.data_dir)
 
     def wait_for_log(self, event: str, timeout: float = 10.0) -> dict[str, object]:
         deadline = time.monotonic() + timeout
@@ -121,6 +137,18 @@ class Daemon:
                     return entry
             time.sleep(0.05)
         raise AssertionError(f"no {event!r} in the daemon's log")
+
+
+def stored_events(data_dir: Path) -> list[dict[str, Any]]:
+    """The events table of `data_dir`'s segd.db, in log order, as Segment JSON."""
+    with contextlib.closing(sqlite3.connect(data_dir / "segd.db")) as db:
+        rows = db.execute("SELECT payload FROM events ORDER BY seq").fetchall()
+    events = []
+    for (payload,) in rows:
+        event = event_pb2.Event()
+        event.ParseFromString(payload)
+        events.append(to_json(event))
+    return events
 
 
 def track(

@@ -1,98 +1,14 @@
-"""The live debugger: a fan-out hub between the collector and debugger streams.
-
-The collector publishes every event it processed (accepted, duplicate, rejected with
-its reason) with the event as received and as normalised. The hub keeps the most
-recent `ring_size` per source, so that a new stream starts with them, and copies each
-event into the bounded buffer of every subscriber of its source.
-
-`publish` never waits: a subscriber whose buffer is full loses the event, and its
-stream later says how many it lost. So a slow reader never slows ingestion, and the
-hub's memory is bounded by ring_size and buffer_size.
-
-JSON is made only when an item is read (and then once), not on the ingestion path.
-"""
+"""The hub: a bounded ring of recent events per source, and subscribers' buffers."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Collection
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass
 
-from segd.api.v1 import event_pb2
-from segd.events import to_json
+from segd.debugger.items import DebugItem, LoggedEvents, Segment, Skipped
 from segd.store import StoredEvent
-
-Status = Literal["accepted", "duplicate", "rejected"]
-_TRACK = event_pb2.EVENT_TYPE_TRACK
-
-
-def _json_of(payload: bytes) -> str:
-    return json.dumps(to_json(event_pb2.Event.FromString(payload)), ensure_ascii=False)
-
-
-@dataclass(slots=True)
-class DebugItem:
-    """One processed event as the debugger shows it."""
-
-    source_id: int
-    status: Status
-    type: int
-    name: str
-    user_id: str
-    anonymous_id: str
-    message_id: str
-    received_at_ms: int
-    #: The serialized Event as received (before normalisation).
-    raw: bytes
-    #: The serialized Event after normalisation (as stored, when accepted).
-    normalized: bytes
-    reason: str = ""
-    error: str = ""
-    #: Read back from the log: the raw form is unknown, `raw` is the stored event.
-    from_log: bool = False
-    _raw_json: str | None = field(default=None, repr=False)
-    _normalized_json: str | None = field(default=None, repr=False)
-
-    @property
-    def raw_json(self) -> str:
-        if self._raw_json is None:
-            self._raw_json = _json_of(self.raw)
-        return self._raw_json
-
-    @property
-    def normalized_json(self) -> str:
-        if self._normalized_json is None:
-            self._normalized_json = (
-                self.raw_json if self.normalized == self.raw else _json_of(self.normalized)
-            )
-        return self._normalized_json
-
-    @classmethod
-    def from_stored(cls, stored: StoredEvent) -> DebugItem:
-        event = event_pb2.Event.FromString(stored.payload)
-        return cls(
-            source_id=stored.source_id,
-            status="accepted",
-            type=event.type,
-            name=event.event if event.type == _TRACK else event.name,
-            user_id=event.user_id,
-            anonymous_id=event.anonymous_id,
-            message_id=stored.message_id,
-            received_at_ms=stored.received_at_ms,
-            raw=stored.payload,
-            normalized=stored.payload,
-            from_log=True,
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class Skipped:
-    """This many events were dropped here: the subscriber read too slowly."""
-
-    count: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +51,7 @@ class Subscription:
 
     def preload(self, items: Collection[DebugItem]) -> None:
         """The backlog a stream starts with (bounded by the ring, not the buffer)."""
-        self._items.extend(item for item in items if self._wants(item))
+        self._items.extend(items)
         if self._items:
             self._ready.set()
 
@@ -160,26 +76,57 @@ class Subscription:
         return taken
 
 
+class _Ring:
+    """A source's latest segments, holding at least the last `size` events (and at most
+    one segment more)."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._segments: deque[Segment] = deque()
+        self._count = 0
+
+    def add(self, segment: Segment) -> None:
+        self._segments.append(segment)
+        self._count += len(segment)
+        while self._segments and self._count - len(self._segments[0]) >= self._size:
+            self._count -= len(self._segments.popleft())
+
+    def latest(self, count: int, wants: TailFilter) -> list[DebugItem]:
+        """Up to `count` of the newest wanted events, oldest first."""
+        found: list[DebugItem] = []
+        for segment in reversed(self._segments):
+            if len(found) >= count:
+                break
+            found[:0] = [item for item in segment.items() if wants(item)]
+        return found[-count:] if count > 0 else []
+
+
 class DebuggerHub:
     def __init__(self, ring_size: int, buffer_size: int) -> None:
         self.ring_size = ring_size
         self._buffer_size = buffer_size
-        self._rings: dict[int, deque[DebugItem]] = {}
+        self._rings: dict[int, _Ring] = {}
         self._subscribers: dict[int, set[Subscription]] = {}
         self._closed = False
 
     def has_subscribers(self, source_id: int) -> bool:
         return bool(self._subscribers.get(source_id))
 
-    def publish(self, source_id: int, items: list[DebugItem]) -> None:
-        """Record processed events of one source, in order. Never waits."""
+    def publish(self, source_id: int, segment: Segment) -> None:
+        """Record processed events of one source, in order. Never waits.
+
+        Items are made now only if someone is watching; otherwise when first read.
+        """
         ring = self._rings.get(source_id)
         if ring is None:
-            ring = self._rings[source_id] = deque(maxlen=self.ring_size)
-        ring.extend(items)
-        for subscription in self._subscribers.get(source_id, ()):
-            for item in items:
-                subscription.offer(item)
+            ring = self._rings[source_id] = _Ring(self.ring_size)
+        ring.add(segment)
+        subscribers = self._subscribers.get(source_id)
+        if subscribers:
+            items = segment.items()
+            for subscription in subscribers:
+                for item in items:
+                    subscription.offer(item)
 
     def subscribe(self, source_id: int, recent: int, wants: TailFilter) -> Subscription:
         """A subscription that starts with up to `recent` of the latest wanted events.
@@ -190,9 +137,9 @@ class DebuggerHub:
         subscription = Subscription(source_id, self._buffer_size, wants)
         if self._closed:
             subscription.close()
-        ring = self._rings.get(source_id, ())
-        backlog = [item for item in ring if wants(item)]
-        subscription.preload(backlog[-recent:] if recent > 0 else [])
+        ring = self._rings.get(source_id)
+        if ring is not None:
+            subscription.preload(ring.latest(min(recent, self.ring_size), wants))
         self._subscribers.setdefault(source_id, set()).add(subscription)
         return subscription
 
@@ -206,7 +153,7 @@ class DebuggerHub:
     async def tail(
         self, source_id: int, recent: int, wants: TailFilter
     ) -> AsyncIterator[DebugItem | Skipped]:
-        """The recent events, then live ones, until the caller stops iterating."""
+        """The recent events, then live ones, until the caller stops or the hub closes."""
         subscription = self.subscribe(source_id, recent, wants)
         try:
             while items := await subscription.take():
@@ -230,12 +177,9 @@ class DebuggerHub:
         """Fill the rings from the log at start-up (`stored` oldest first), before the
         collector publishes anything.
         """
-        newest_first: dict[int, list[StoredEvent]] = {}
-        for event in reversed(stored):
-            mine = newest_first.setdefault(event.source_id, [])
-            if len(mine) < self.ring_size:
-                mine.append(event)
-        for source_id, events in newest_first.items():
-            self._rings[source_id] = deque(
-                (DebugItem.from_stored(e) for e in reversed(events)), maxlen=self.ring_size
-            )
+        by_source: dict[int, list[StoredEvent]] = {}
+        for event in stored:
+            by_source.setdefault(event.source_id, []).append(event)
+        for source_id, events in by_source.items():
+            ring = self._rings[source_id] = _Ring(self.ring_size)
+            ring.add(LoggedEvents(events[-self.ring_size :]))

@@ -1,0 +1,260 @@
+"""The schema: pure observation and bounds, and the log consumer on a real daemon."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from segd.api.v1 import admin_pb2 as pb
+from segd.api.v1 import collector_pb2, event_pb2
+from segd.schema.observe import (
+    DAY_MS,
+    EventStats,
+    Known,
+    aggregate,
+    bound,
+    flatten,
+    json_type,
+    observe,
+)
+from tests.support.admin import AdminClient
+from tests.support.daemon import Daemon, track
+
+TRACK = event_pb2.EVENT_TYPE_TRACK
+IDENTIFY = event_pb2.EVENT_TYPE_IDENTIFY
+
+
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [
+        (None, "null"),
+        (True, "boolean"),
+        (3, "integer"),
+        (3.5, "number"),
+        ("x", "string"),
+        ({}, "object"),
+        ([1], "array"),
+    ],
+)
+def test_json_type(value: Any, kind: str) -> None:
+    assert json_type(value) == kind
+
+
+@pytest.mark.parametrize(
+    ("obj", "limit", "keys", "truncated"),
+    [
+        ({"a": 1, "b": "x"}, 10, {"a": "integer", "b": "string"}, False),
+        (
+            {"a": {"b": {"c": True}}, "d": []},
+            10,
+            {"a": "object", "d": "array", "a.b": "object", "a.b.c": "boolean"},
+            False,
+        ),
+        ({"a": {}}, 10, {"a": "object"}, False),
+        # An object's own keys first, then what is nested.
+        ({"a": {"x": 1}, "b": 2}, 2, {"a": "object", "b": "integer"}, True),
+        ({"a": 1, "b": 2}, 2, {"a": "integer", "b": "integer"}, False),
+        ({"a": 1, "b": 2, "c": 3}, 2, {"a": "integer", "b": "integer"}, True),
+        # Deeper than four levels is not followed.
+        (
+            {"a": {"b": {"c": {"d": {"e": 1}}}}},
+            10,
+            {"a": "object", "a.b": "object", "a.b.c": "object", "a.b.c.d": "object"},
+            False,
+        ),
+    ],
+)
+def test_flatten(obj: dict[str, Any], limit: int, keys: dict[str, str], truncated: bool) -> None:
+    assert flatten(obj, limit) == (keys, truncated)
+
+
+@pytest.mark.parametrize(
+    ("event", "name", "keys"),
+    [
+        (
+            event_pb2.Event(type=TRACK, event="Signed Up", properties='{"plan": "pro"}'),
+            "Signed Up",
+            {"plan": "string"},
+        ),
+        (
+            event_pb2.Event(
+                type=event_pb2.EVENT_TYPE_PAGE, name="Home", properties='{"path": "/"}'
+            ),
+            "Home",
+            {"path": "string"},
+        ),
+        (
+            event_pb2.Event(type=IDENTIFY, traits='{"email": "a@b.c"}', properties='{"x": 1}'),
+            "",
+            {"email": "string"},
+        ),
+        (
+            event_pb2.Event(type=event_pb2.EVENT_TYPE_GROUP, traits='{"seats": 3}'),
+            "",
+            {"seats": "integer"},
+        ),
+        (event_pb2.Event(type=event_pb2.EVENT_TYPE_ALIAS, previous_id="a"), "", {}),
+        (event_pb2.Event(type=TRACK, event="No Props"), "No Props", {}),
+    ],
+)
+def test_observe(event: event_pb2.Event, name: str, keys: dict[str, str]) -> None:
+    seen = observe(7, 1000, event.SerializeToString())
+    assert (seen.source_id, seen.type, seen.name, seen.keys) == (7, event.type, name, keys)
+
+
+def test_aggregate_counts_days_and_types() -> None:
+    def payload(props: str) -> bytes:
+        return event_pb2.Event(type=TRACK, event="E", properties=props).SerializeToString()
+
+    stats = aggregate(
+        [
+            observe(1, DAY_MS * 10 + 5, payload('{"a": 1}')),
+            observe(1, DAY_MS * 11 + 5, payload('{"a": "one"}')),
+            observe(1, DAY_MS * 11 + 9, payload('{"a": 2, "b": null}')),
+        ]
+    )
+    entry = stats[(1, TRACK, "E")]
+    assert (entry.count, entry.first_ms, entry.last_ms) == (3, DAY_MS * 10 + 5, DAY_MS * 11 + 9)
+    assert entry.days == Counter({10: 1, 11: 2})
+    assert entry.keys == Counter({("a", "integer"): 2, ("a", "string"): 1, ("b", "null"): 1})
+
+
+def stats(*keys: str) -> EventStats:
+    return EventStats(count=1, keys=Counter({(k, "string"): 1 for k in keys}))
+
+
+@pytest.mark.parametrize(
+    ("batch", "known", "kept", "limited_sources"),
+    [
+        # Room for one more event in source 1: the first new one gets it.
+        (
+            {(1, TRACK, "New A"): stats(), (1, TRACK, "New B"): stats()},
+            Known({}, {1: 1}, {}),
+            [(1, TRACK, "New A")],
+            {1},
+        ),
+        # Known events are always counted, even when the source is full.
+        (
+            {(1, TRACK, "Old"): stats()},
+            Known({(1, TRACK, "Old"): 5}, {1: 2}, {5: set()}),
+            [(1, TRACK, "Old")],
+            set(),
+        ),
+        # Another source has its own bound.
+        ({(2, TRACK, "X"): stats()}, Known({}, {2: 0}, {}), [(2, TRACK, "X")], set()),
+    ],
+)
+def test_bound_events(
+    batch: dict[tuple[int, int, str], EventStats],
+    known: Known,
+    kept: list[tuple[int, int, str]],
+    limited_sources: set[int],
+) -> None:
+    plan = bound(batch, known, max_events=2, max_properties=10)
+    assert [u.key for u in plan.updates] == kept
+    assert plan.limited_sources == limited_sources
+
+
+@pytest.mark.parametrize(
+    ("recorded", "new", "kept", "limited"),
+    [
+        (set(), ["a", "b"], ["a", "b"], False),
+        ({"a"}, ["a", "b", "c"], ["a", "b"], True),
+        ({"a", "b"}, ["a", "b"], ["a", "b"], False),
+        ({"a", "b"}, ["c"], [], True),
+    ],
+)
+def test_bound_properties(
+    recorded: set[str], new: list[str], kept: list[str], limited: bool
+) -> None:
+    key = (1, TRACK, "E")
+    plan = bound({key: stats(*new)}, Known({key: 9}, {1: 1}, {9: recorded}), max_properties=2)
+    [update] = plan.updates
+    assert [k for k, _ in update.stats.keys] == kept
+    assert update.stats.properties_limited is limited
+
+
+# ---- the consumer on a real daemon ---------------------------------------------------
+
+
+@pytest.fixture
+def owner(daemon: Daemon) -> Iterator[AdminClient]:
+    with daemon.channel() as channel:
+        yield AdminClient(channel, daemon.owner_token)  # type: ignore[attr-defined]
+
+
+def send(daemon: Daemon, events: list[event_pb2.Event]) -> None:
+    with daemon.channel() as channel:
+        for start in range(0, len(events), 2500):
+            daemon.collector(channel).SendBatch(
+                collector_pb2.SendBatchRequest(
+                    write_key=daemon.write_key,  # type: ignore[attr-defined]
+                    events=events[start : start + 2500],
+                ),
+                timeout=30,
+            )
+
+
+def schema_at(owner: AdminClient, cursor: int, timeout: float = 10) -> pb.GetSchemaResponse:
+    """The schema once the consumer has followed the log up to `cursor`."""
+    source_id = owner.ListSources().sources[0].id
+    deadline = time.monotonic() + timeout
+    while True:
+        reply = owner.GetSchema(source_id=source_id)
+        if reply.cursor >= cursor or time.monotonic() > deadline:
+            assert reply.cursor >= cursor, "the schema consumer did not catch up"
+            return reply
+        time.sleep(0.05)
+
+
+def test_schema_counts_names_and_property_types(daemon: Daemon, owner: AdminClient) -> None:
+    send(
+        daemon,
+        [
+            track(name="Order Completed", properties='{"total": 10, "items": [1]}'),
+            track(name="Order Completed", properties='{"total": 9.5, "coupon": {"code": "X"}}'),
+            track(name="Signed Up"),
+            event_pb2.Event(type=IDENTIFY, user_id="u", traits='{"email": "a@b.c"}'),
+        ],
+    )
+    reply = schema_at(owner, 4)
+    events = {(e.type, e.name): e for e in reply.events}
+    assert set(events) == {(TRACK, "Order Completed"), (TRACK, "Signed Up"), (IDENTIFY, "")}
+    order = events[(TRACK, "Order Completed")]
+    assert (order.count_today, order.count_7_days, order.count_all_time) == (2, 2, 2)
+    assert order.first_seen.seconds <= order.last_seen.seconds
+    props = {p.key: (list(p.types), p.count) for p in order.properties}
+    assert props == {
+        "total": (["integer", "number"], 2),
+        "items": (["array"], 1),
+        "coupon": (["object"], 1),
+        "coupon.code": (["string"], 1),
+    }
+    assert [p.key for p in events[(IDENTIFY, "")].properties] == ["email"]
+    assert not reply.events_limit_reached and not order.properties_limit_reached
+
+    # The cursor persists: a restart neither loses nor counts anything twice.
+    daemon.restart()
+    with daemon.channel() as channel:
+        owner = AdminClient(channel, daemon.owner_token)  # type: ignore[attr-defined]
+        send(daemon, [track(name="Order Completed")])
+        after = {(e.type, e.name): e for e in schema_at(owner, 5).events}
+    assert after[(TRACK, "Order Completed")].count_all_time == 3
+
+
+def test_schema_bounds_are_flagged(daemon: Daemon, owner: AdminClient) -> None:
+    wide = json.dumps({f"p{n}": n for n in range(301)})
+    events = [track(name=f"Event {n}") for n in range(4001)]
+    events.append(track(name="Event 0", properties=wide))
+    send(daemon, events)
+    reply = schema_at(owner, len(events), timeout=30)
+    assert reply.events_limit_reached
+    assert len(reply.events) == 4000
+    first = next(e for e in reply.events if e.name == "Event 0")
+    assert first.properties_limit_reached and len(first.properties) == 300
+    assert first.count_all_time == 2
