@@ -62,6 +62,8 @@ def error_from_rpc(exc: grpc.RpcError, addr: str) -> ClientError:
         return NotAllowed(details or "your roles do not allow this")
     if code in _REJECTED:
         return Rejected(details or str(code))
+    if code is grpc.StatusCode.UNIMPLEMENTED:
+        return ServerError(f"segd at {addr} does not offer this call (an older version?)")
     return ServerError(f"segd failed: {details or code}")
 
 
