@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import inspect
 import socket
 import sys
 import tomllib
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from pathlib import Path
 
 import grpc
 import pytest
+from textual.command import CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, OptionList, SelectionList, Static, TabbedContent
 
@@ -22,8 +24,9 @@ from segtui.app import SegtuiApp
 from segtui.client import AdminClient
 from segtui.models import Role
 from segtui.screens.debugger import EventDetailScreen
-from segtui.screens.dialogs import SecretScreen
-from segtui.screens.members import InviteScreen, MembersScreen
+from segtui.screens.dialogs import ConfirmScreen, SecretScreen
+from segtui.screens.help import HelpScreen
+from segtui.screens.members import EditMemberScreen, InviteScreen, MembersScreen
 from segtui.screens.refused import TokenRefusedScreen
 from segtui.screens.source_page import SourcePageScreen
 from segtui.screens.sources import AddSourceScreen, SourcesScreen
@@ -40,6 +43,16 @@ def run_async(test: Callable[..., Coroutine[object, object, None]]) -> Callable[
         asyncio.run(test(*args, **kwargs))
 
     return run
+
+
+@contextlib.asynccontextmanager
+async def admin_client(address: str, token: str) -> AsyncIterator[AdminClient]:
+    """An Admin API client for setting the scene (the UI is what is under test)."""
+    client = AdminClient(ConnectionSettings(addr=address, token=token))
+    try:
+        yield client
+    finally:
+        await client.close()
 
 
 def make_app(address: str, token: str, heartbeat: float = 5.0) -> SegtuiApp:
@@ -337,3 +350,179 @@ async def test_the_debugger_stays_responsive_under_a_flood_of_events(daemon: Dae
         sampler.cancel()
         assert len(events.events) <= feed.capacity
         assert max(lags) < 0.3, f"the UI stalled for {max(lags):.2f}s"
+
+
+@run_async
+async def test_source_settings_rename_disable_rotate_and_delete(daemon: Daemon) -> None:
+    app = make_app(daemon.address, daemon.owner_token)  # type: ignore[attr-defined]
+    old_key = daemon.write_key  # type: ignore[attr-defined]
+    async with app.run_test(size=(100, 40)) as pilot:
+        await until(pilot, lambda: app.connection == "connected")
+        await app.goto("sources")
+        sources = app.screen
+        assert isinstance(sources, SourcesScreen)
+        await until(pilot, lambda: sources.sources)
+        await pilot.press("enter")
+        await until(
+            pilot, lambda: isinstance(app.screen, SourcePageScreen) and app.screen.write_keys
+        )
+        page = app.screen
+        assert isinstance(page, SourcePageScreen)
+        assert old_key in text(page.query_one("#overview-key", Static))
+        await pilot.press("t")
+
+        page.query_one("#rename-input", Input).value = "Renamed source"
+        await pilot.click("#rename")
+        await until(pilot, lambda: page.source.name == "Renamed source")
+
+        await pilot.click("#enabled")
+        await until(pilot, lambda: not page.source.enabled)
+        with grpc.insecure_channel(daemon.address) as channel:
+            stub = collector_pb2_grpc.CollectorStub(channel)
+            request = collector_pb2.SendRequest(write_key=old_key, event=track())
+            with pytest.raises(grpc.RpcError) as refused:
+                stub.Send(request, timeout=10)
+            assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED
+        await pilot.click("#enabled")
+        await until(pilot, lambda: page.source.enabled)
+
+        await pilot.click("#rotate")  # the old key keeps working for 24 hours by default
+        await until(pilot, lambda: page.write_keys and page.write_keys.write_key != old_key)
+        new_key = page.write_keys.write_key
+        send(daemon.address, new_key, track())
+        send(daemon.address, old_key, track())
+        await until(pilot, lambda: "retired" in text(page.query_one("#overview-key", Static)))
+
+        await pilot.click("#delete")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("escape")  # changed my mind: nothing happens
+        assert app.screen is page
+        await pilot.click("#delete")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.click("#confirm")
+        await until(pilot, lambda: app.screen is sources and not sources.sources)
+        assert "No sources yet" in text(sources.query_one("#sources-note", Static))
+
+
+@run_async
+async def test_search_stored_events_then_back_to_live(daemon: Daemon) -> None:
+    send(
+        daemon.address,
+        daemon.write_key,
+        track("alice", "Order Completed"),
+        track("bob", "Order Completed"),
+    )  # type: ignore[attr-defined]
+    app = make_app(daemon.address, daemon.owner_token)  # type: ignore[attr-defined]
+    async with app.run_test(size=(100, 32)) as pilot:
+        await until(pilot, lambda: app.connection == "connected")
+        await app.goto("sources", "debugger")
+        await until(pilot, lambda: isinstance(app.screen, SourcePageScreen))
+        events = app.screen.query_one("#events", EventList)
+        await until(pilot, lambda: len(events.events) == 2)
+        await pilot.press("S")
+        await pilot.press(*"alice", "enter")
+        await until(pilot, lambda: [e.user_id for e in events.events] == ["alice"])
+        assert events.events[0].from_log
+        assert "search “alice”: 1 found" in text(app.screen.query_one("#feed-status", Static))
+        await pilot.press("escape")
+        await until(pilot, lambda: len(events.events) == 2)
+
+
+@run_async
+async def test_members_change_roles_remove_and_revoke(daemon: Daemon) -> None:
+    owner_token = daemon.owner_token  # type: ignore[attr-defined]
+    async with admin_client(daemon.address, owner_token) as client:
+        created = await client.create_invites(["ada@example.com", "bob@example.com"], [])
+        await client.accept_invite(created[0].token)
+    app = make_app(daemon.address, owner_token)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await until(pilot, lambda: app.connection == "connected")
+        await app.goto("members")
+        screen = app.screen
+        assert isinstance(screen, MembersScreen)
+        table = screen.query_one("#members-table", DataTable)
+        await until(pilot, lambda: table.row_count == 2 and screen.roles)
+        table.focus()
+        table.move_cursor(row=[m.email for m in screen.members].index("ada@example.com"))
+        await pilot.press("e")
+        await until(pilot, lambda: isinstance(app.screen, EditMemberScreen))
+        app.screen.query_one("#edit-roles", SelectionList).select(Role.SOURCE_ADMIN)
+        await pilot.click("#save")
+        await until(pilot, lambda: app.screen is screen)
+        await until(
+            pilot,
+            lambda: (
+                "Source Admin"
+                in str(
+                    table.get_row(
+                        str(next(m.id for m in screen.members if m.email == "ada@example.com"))
+                    )
+                )
+            ),
+        )
+
+        await pilot.press("x")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert "ada@example.com" in text(app.screen.query_one(".dialog-body", Static))
+        await pilot.click("#confirm")
+        await until(pilot, lambda: table.row_count == 1)
+
+        invites = screen.query_one("#invites-table", DataTable)
+        assert invites.row_count == 1
+        invites.focus()
+        await pilot.press("x")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.click("#confirm")
+        await until(pilot, lambda: invites.row_count == 0)
+    assert (
+        await asyncio.to_thread(
+            cli.main,
+            [
+                "--addr",
+                daemon.address,
+                "--config",
+                "/nonexistent/x.toml",
+                "--accept-invite",
+                created[1].token,
+            ],
+        )
+        == 1
+    )
+
+
+@run_async
+async def test_getting_started_palette_and_help_lead_to_the_right_screens(daemon: Daemon) -> None:
+    app = make_app(daemon.address, daemon.owner_token)  # type: ignore[attr-defined]
+    async with app.run_test(size=(100, 32)) as pilot:
+        await until(pilot, lambda: app.connection == "connected")
+        checklist = app.screen.query_one("#checklist", OptionList)
+        await until(pilot, lambda: checklist.option_count > 0)
+        choose(checklist, "invite_teammates")
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, InviteScreen))
+        await pilot.press("escape")
+        await app.goto("start")
+        checklist = app.screen.query_one("#checklist", OptionList)
+        choose(checklist, "add_source")
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, AddSourceScreen))
+        await pilot.press("escape")
+
+        await pilot.press("ctrl+p")
+        await pilot.press(*"open test source")
+        await until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, CommandPalette)
+                and app.screen.query(".option-list--option-highlighted, OptionList")
+            ),
+        )
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, SourcePageScreen))
+        assert app.screen.source.name == "Test Source"
+
+        await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        keys = text(app.screen.query_one("#help-keys", Static))
+        assert "Debugger" in keys and "Back" in keys

@@ -88,7 +88,7 @@ class GettingStartedScreen(SectionScreen):
     def reload(self) -> None:
         self.load()
 
-    @work(exclusive=True, exit_on_error=False)
+    @work(group="load", exclusive=True, exit_on_error=False)
     async def load(self) -> None:
         try:
             groups = await self.client.getting_started()

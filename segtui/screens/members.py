@@ -113,7 +113,7 @@ class MembersScreen(SectionScreen):
         self.query_one("#members-note", Static).display = False
         self.load()
 
-    @work(exclusive=True, exit_on_error=False)
+    @work(group="load", exclusive=True, exit_on_error=False)
     async def load(self) -> None:
         client = self.client
         try:
@@ -222,7 +222,7 @@ class MembersScreen(SectionScreen):
 
         return drop
 
-    @work(exit_on_error=False)
+    @work(group="drop", exit_on_error=False)
     async def _drop(self, what: str, item_id: int) -> None:
         try:
             if what == "invite":
@@ -296,7 +296,7 @@ class InviteScreen(ModalScreen[list[CreatedInvite] | None]):
         groups = list(self.query_one("#invite-groups", SelectionList).selected)
         self.send(emails, chosen_grants(roles), groups)
 
-    @work(exclusive=True, exit_on_error=False)
+    @work(group="send", exclusive=True, exit_on_error=False)
     async def send(self, emails: list[str], grants: list[RoleGrant], groups: list[int]) -> None:
         try:
             created = await self.seg.client.create_invites(emails, grants, groups)
@@ -347,7 +347,7 @@ class EditMemberScreen(ModalScreen[bool]):
         groups = list(self.query_one("#edit-groups", SelectionList).selected)
         self.save(chosen_grants(roles, self.member.grants), groups)
 
-    @work(exclusive=True, exit_on_error=False)
+    @work(group="save", exclusive=True, exit_on_error=False)
     async def save(self, grants: list[RoleGrant], groups: list[int]) -> None:
         try:
             await self.seg.client.update_member(self.member.id, grants, groups)

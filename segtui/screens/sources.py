@@ -86,7 +86,7 @@ class SourcesScreen(SectionScreen):
     def reload(self) -> None:
         self.load()
 
-    @work(exclusive=True, exit_on_error=False)
+    @work(group="load", exclusive=True, exit_on_error=False)
     async def load(self) -> None:
         try:
             sources, catalog = await asyncio.gather(
@@ -166,7 +166,7 @@ class SourcesScreen(SectionScreen):
         elif task in ("debugger", "schema"):
             self._open_first(task)
 
-    @work(exit_on_error=False)
+    @work(group="open_first", exit_on_error=False)
     async def _open_first(self, tab: str) -> None:
         if not self.sources:
             try:
@@ -216,7 +216,7 @@ class AddSourceScreen(Screen[CreatedSource | None]):
     def on_mount(self) -> None:
         self.load()
 
-    @work(exclusive=True, exit_on_error=False)
+    @work(group="load", exclusive=True, exit_on_error=False)
     async def load(self) -> None:
         from segtui.app import SegtuiApp
 
@@ -258,7 +258,7 @@ class AddSourceScreen(Screen[CreatedSource | None]):
         error.update("")
         self.create(name)
 
-    @work(exclusive=True, exit_on_error=False)
+    @work(group="create", exclusive=True, exit_on_error=False)
     async def create(self, name: str) -> None:
         from segtui.app import SegtuiApp
 
