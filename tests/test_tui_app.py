@@ -135,6 +135,9 @@ async def test_add_a_source_send_events_see_them_in_the_debugger_pretty_and_raw(
         assert app.screen.query_one("#event-views", TabbedContent).active == "raw"
         raw = text(app.screen.query_one("#raw-view", Static))
         assert '"messageId"' in raw and '"receivedAt"' in raw and '"revenue": 42' in raw
+        await pilot.press("p")  # the newer neighbour: the identify call
+        assert 'analytics.identify("u1", {' in text(app.screen.query_one("#pretty-view", Static))
+        assert '"plan": "pro"' in text(app.screen.query_one("#raw-view", Static))
         await pilot.press("escape")
 
         # Pause holds new events back; the filter narrows the list.

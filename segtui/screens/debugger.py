@@ -186,7 +186,7 @@ class DebuggerPane(Vertical):
 
     @on(EventList.Opened)
     def _open(self, opened: EventList.Opened) -> None:
-        self.app.push_screen(EventDetailScreen(opened.event))
+        self.app.push_screen(EventDetailScreen(opened.event, self.events.events))
 
 
 class SearchPrompt(ModalScreen[str | None]):
@@ -219,31 +219,45 @@ class EventDetailScreen(ModalScreen[None]):
         Binding("escape", "dismiss", "Close"),
         Binding("v", "toggle_view", "Pretty/Raw"),
         Binding("a", "toggle_received", "Raw: stored/as received"),
+        Binding("n", "step(1)", "Next (older)"),
+        Binding("p", "step(-1)", "Previous (newer)"),
     ]
 
-    def __init__(self, event: DebugEvent) -> None:
+    def __init__(self, event: DebugEvent, neighbours: list[DebugEvent] | None = None) -> None:
         super().__init__()
         self.event = event
         self.as_received = False
+        # A copy: the live list moves on underneath while this is open.
+        self.neighbours = list(neighbours) if neighbours else [event]
 
     def compose(self) -> ComposeResult:
         with Vertical(id="event-detail"):
-            yield Static(summary_line(self.event), id="event-summary", markup=False)
+            yield Static("", id="event-summary", markup=False)
             with TabbedContent(initial="pretty", id="event-views"):
                 with TabPane("Pretty", id="pretty"), VerticalScroll():
-                    yield Static(
-                        highlight(pretty.pretty(self.event), language="javascript"),
-                        id="pretty-view",
-                    )
+                    yield Static("", id="pretty-view")
                 with TabPane("Raw", id="raw"), VerticalScroll():
                     yield Static("", id="raw-label", classes="note")
                     yield Static("", id="raw-view")
             yield Static(
-                "v: Pretty/Raw · a: stored/as received · escape: close", classes="dialog-hint"
+                "v Pretty/Raw · a stored/as received · n/p next/previous · escape close",
+                classes="dialog-hint",
             )
 
     def on_mount(self) -> None:
+        self._show()
+
+    def _show(self) -> None:
+        self.query_one("#event-summary", Static).update(summary_line(self.event))
+        code = highlight(pretty.pretty(self.event), language="javascript")
+        self.query_one("#pretty-view", Static).update(code)
         self._show_raw()
+
+    def action_step(self, delta: int) -> None:
+        index = next((i for i, e in enumerate(self.neighbours) if e is self.event), 0) + delta
+        if 0 <= index < len(self.neighbours):
+            self.event = self.neighbours[index]
+            self._show()
 
     def _show_raw(self) -> None:
         text = pretty.raw(self.event, self.as_received)
