@@ -529,3 +529,15 @@ async def test_getting_started_palette_and_help_lead_to_the_right_screens(daemon
         await until(pilot, lambda: isinstance(app.screen, HelpScreen))
         keys = text(app.screen.query_one("#help-keys", Static))
         assert "Debugger" in keys and "Back" in keys
+
+
+@run_async
+async def test_a_daemon_that_is_down_at_start_shows_disconnected() -> None:
+    app = make_app(f"127.0.0.1:{free_port()}", "any-token")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.connection == "disconnected")
+        bar = text(app.screen.query_one("#connection", Static))
+        assert "disconnected, retrying" in bar
+        await app.goto("sources")  # every section still opens, empty, without an error
+        await pilot.pause(0.5)
+        assert isinstance(app.screen, SourcesScreen) and app.connection == "disconnected"
