@@ -67,6 +67,7 @@ class SegtuiApp(App[None]):
         self._wake = asyncio.Event()
         self._connected = asyncio.Event()
         self.refused_reason = ""
+        self._last_error = ""
 
     @property
     def permissions(self) -> Permissions:
@@ -118,11 +119,14 @@ class SegtuiApp(App[None]):
                 self.connection = "refused"
                 wait = RETRY_MAX
             except ClientError as exc:
-                self.notify(str(exc), title="segd", severity="error")
+                if str(exc) != self._last_error:  # say it once, not every heartbeat
+                    self._last_error = str(exc)
+                    self.notify(str(exc), title="segd", severity="error")
                 wait = RETRY_MAX
             else:
                 if me != self.me:
                     self.me = me
+                self._last_error = ""
                 self.connection = "connected"
                 wait, delay = self.heartbeat_seconds, RETRY_FIRST
             self._wake.clear()
@@ -140,6 +144,10 @@ class SegtuiApp(App[None]):
         self.notify(f"{prefix}{error}", title="segd", severity="error", timeout=8)
 
     # --- Navigation ---------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # While the token is refused, the screen saying so stays put.
+        return not (action == "switch_mode" and self.connection == "refused")
 
     async def goto(self, mode: str, task: str = "") -> None:
         """Open a section, back at its first screen, and start `task` there if given."""
