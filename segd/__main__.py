@@ -1,3 +1,5 @@
 from segd.cli import main
 
-raise SystemExit(main())
+# Guarded: worker processes (the warehouse loader) re-import the main module.
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -53,7 +53,7 @@ class Daemon:
         sources = SourceDirectory(store)
         await sources.refresh()
         disk = DiskGuard(config.data_dir, config.storage.min_free_bytes)
-        router = Router(store, config.router)
+        router = Router(store, config.router, config.data_dir)
         schema = SchemaConsumer(store)
 
         def committed(stored: list[tuple[int, Entry]]) -> None:
@@ -79,6 +79,7 @@ class Daemon:
             debugger,
             lambda: server.address,
             lambda: http.address if http is not None else None,
+            destinations_changed=router.wake,
         )
         server = GrpcServer(
             config.grpc, config.limits, CollectorService(collector), AdminService(admin)

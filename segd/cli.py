@@ -129,7 +129,7 @@ async def _workspace_command(args: argparse.Namespace, config: config_module.Con
         if args.command == "destination":
             from segd.destcmd import run
 
-            return await run(args, store)
+            return await run(args, store, config.data_dir)
         if args.source_command == "add":
             _print_source(await workspace.create_source(store, args.name, args.type))
         else:

@@ -303,7 +303,10 @@ def test_a_broken_destination_is_logged_and_spares_the_others(
         for e in list(daemon.logs)
         if e.get("event") == "destination.invalid"
     }
-    assert "unknown destination type 'uninstalled'; installed: archive, webhook" in invalid["gone"]
+    assert (
+        "unknown destination type 'uninstalled'; installed: archive, warehouse, webhook"
+        in invalid["gone"]
+    )
     assert "urls" in invalid["garbled"]
     time.sleep(0.3)
     assert len(receiver.events()) == 1, "only the good destination delivers"

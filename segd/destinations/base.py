@@ -18,6 +18,7 @@ import abc
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -116,6 +117,9 @@ class Destination(abc.ABC):
     category: ClassVar[Category]
     description: ClassVar[str] = ""
     Settings: ClassVar[type[DestinationSettings]]
+    #: segd's data directory, set by the router before `open`: where a plugin keeps
+    #: local files (the warehouse's DuckDB file). None outside a daemon.
+    data_dir: Path | None = None
 
     def __init__(self, settings: DestinationSettings) -> None:
         self.settings = settings

@@ -1,0 +1,54 @@
+"""Warehouse sync status for the CLI and the Admin API: one copy of it.
+
+The counts are the warehouse's own bookkeeping, which any process can read; the last
+error is the warehouse's own when it cannot be read now, else the newest delivery
+error the router recorded for the destination.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pydantic
+
+from segd.destinations.warehouse import Warehouse, WarehouseSettings, read_sync_status
+from segd.errors import InvalidRequest, NotFound
+from segd.store import Store
+from segd.warehouse import SyncStatus
+
+#: The daemon holds a DuckDB file only while it loads: try a few times around a load.
+READ_ATTEMPTS = 5
+READ_PAUSE_SECONDS = 0.2
+
+
+async def warehouse_status(store: Store, name: str, data_dir: Path) -> SyncStatus:
+    """Last sync time, rows loaded per table, discards and the last error of a warehouse.
+
+    Raises:
+        NotFound: no destination is called `name`.
+        InvalidRequest: the destination is not a warehouse.
+    """
+    row = await store.destinations.by_name(name)
+    if row is None:
+        raise NotFound(f"no destination named {name!r}")
+    if row.type != Warehouse.name:
+        raise InvalidRequest(f"destination {name!r} is a {row.type} destination, not a warehouse")
+    try:
+        settings = WarehouseSettings.model_validate(row.settings)
+    except pydantic.ValidationError as exc:
+        raise InvalidRequest(f"destination {name!r} has invalid settings: {exc}") from exc
+    for attempt in range(READ_ATTEMPTS):
+        status = await read_sync_status(settings, data_dir)
+        if status.last_error is None:
+            break
+        if attempt + 1 < READ_ATTEMPTS:
+            await asyncio.sleep(READ_PAUSE_SECONDS)
+    if status.last_error is None:
+        errors = await store.delivery.last_errors(row.id, 1)
+        if errors:
+            at = datetime.fromtimestamp(errors[0].at_ms / 1000, UTC)
+            status = replace(status, last_error=errors[0].error, last_error_at=at)
+    return status
