@@ -38,7 +38,22 @@ class NotAllowed(ClientError):
 
 
 class Rejected(ClientError):
-    """The request was refused as given; the message says why."""
+    """The request was refused as given; the message says why.
+
+    `violations` maps a field's path ("name", "settings.urls[0]", "spec.condition") to
+    what is wrong with it, and `positions` a text field's path to the 0-based place of
+    the problem in it (an FQL condition), when segd said so.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        violations: dict[str, str] | None = None,
+        positions: dict[str, int] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.violations = violations or {}
+        self.positions = positions or {}
 
 
 class ServerError(ClientError):

@@ -5,9 +5,11 @@ Nothing here knows about gRPC or protobuf; times are aware datetimes in UTC.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 
 class Role(StrEnum):
@@ -116,6 +118,18 @@ class Permissions:
     def can_read_source(self, source_id: int) -> bool:
         read = self._grant(Role.SOURCE_READ_ONLY)
         return self.can_admin_source(source_id) or (read is not None and read.covers(source_id))
+
+    def can_admin_destination(self, source_ids: Collection[int]) -> bool:
+        """Managing a destination needs Source Admin on every source it touches (all
+        sources when it touches none)."""
+        admin = self._grant(Role.SOURCE_ADMIN)
+        if self.is_owner:
+            return True
+        if admin is None:
+            return False
+        return admin.source_ids is None or (
+            bool(source_ids) and all(admin.covers(i) for i in source_ids)
+        )
 
     def summary(self) -> str:
         """The roles for a status line, such as "Source Admin, Warehouse Read-only"."""
@@ -292,3 +306,121 @@ class GettingStartedGroup:
     @property
     def done_count(self) -> int:
         return sum(1 for t in self.tasks if t.done)
+
+
+@dataclass(frozen=True, slots=True)
+class DestinationType:
+    """An installed destination plugin."""
+
+    name: str
+    display_name: str
+    category: str
+    description: str
+    #: The JSON Schema of its settings (pydantic's), for the generated form.
+    settings_schema: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Destination:
+    id: int
+    name: str
+    type: str
+    display_name: str
+    enabled: bool
+    source_ids: tuple[int, ...]
+    #: Every setting with defaults filled in; secrets are "**********".
+    settings: dict[str, Any]
+    version: int
+    created_at: datetime | None
+    updated_at: datetime | None
+
+    @property
+    def status(self) -> str:
+        return "enabled" if self.enabled else "disabled"
+
+
+#: Filter kinds with what they do, in Segment's order of application.
+FILTER_KINDS = {
+    "sample": "Sample: keep a share of the matching events",
+    "drop": "Drop the matching events",
+    "only": "Only send the matching events",
+    "drop_properties": "Drop these fields from the matching events",
+    "allow_properties": "Only keep these fields of the matching events",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FilterSpec:
+    """What a destination filter does."""
+
+    kind: str
+    #: FQL; empty or "all" matches every event.
+    condition: str = ""
+    #: drop_properties, allow_properties: dotted paths.
+    fields: tuple[str, ...] = ()
+    #: sample: the share kept, 0 to 1.
+    percent: float | None = None
+    #: sample: the field hashed (empty: messageId).
+    path: str = ""
+    title: str = ""
+    disabled: bool = False
+
+    def describe(self) -> str:
+        """One line for a list: what it does, to which events."""
+        what = {
+            "sample": f"keep {round((self.percent or 0) * 100, 2):g}%"
+            + (f" by {self.path}" if self.path else ""),
+            "drop": "drop",
+            "only": "only send",
+            "drop_properties": f"drop {', '.join(self.fields)}",
+            "allow_properties": f"keep only {', '.join(self.fields)}",
+        }.get(self.kind, self.kind)
+        where = self.condition if self.condition not in ("", "all") else "every event"
+        return f"{what} · {where}"
+
+
+@dataclass(frozen=True, slots=True)
+class DestinationFilter:
+    id: int
+    destination_id: int
+    spec: FilterSpec
+    created_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryError:
+    time: datetime | None
+    seq: int
+    message_id: str
+    retryable: bool
+    error: str
+    request_sample: str
+    response_sample: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryStatus:
+    destination_id: int
+    delivered: int
+    filtered: int
+    retrying: int
+    dead: int
+    latency_p50_ms: float | None
+    latency_p95_ms: float | None
+    latency_window_minutes: int
+    recent_errors: tuple[DeliveryError, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    id: int
+    seq: int
+    source_id: int
+    message_id: str
+    received_at: datetime | None
+    body_json: str
+    attempts: int
+    error: str
+    request_sample: str
+    response_sample: str
+    failed_at: datetime | None

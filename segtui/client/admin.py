@@ -8,18 +8,19 @@ changes the moment a call fails rather than at the next poll.
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from datetime import UTC, datetime
-from typing import cast
+from typing import Any
 
 import grpc
 import grpc.aio
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from segd.api.v1 import admin_pb2 as pb
-from segd.api.v1 import admin_pb2_grpc, event_pb2
+from segd.api.v1 import admin_pb2_grpc
 from segtui import models
-from segtui.errors import BadToken, ClientError, Disconnected, NotAllowed, Rejected, ServerError
+from segtui.client import convert
+from segtui.client.errors import error_from_rpc
+from segtui.errors import Disconnected
 from segtui.settings import ConnectionSettings
 
 #: Deadline of a unary call: long enough for a busy daemon, short enough to notice one gone.
@@ -33,38 +34,7 @@ _CHANNEL_OPTIONS = (
     ("grpc.keepalive_timeout_ms", 5_000),
     ("grpc.keepalive_permit_without_calls", 1),
 )
-_DISCONNECTED = {
-    grpc.StatusCode.UNAVAILABLE,
-    grpc.StatusCode.DEADLINE_EXCEEDED,
-    grpc.StatusCode.CANCELLED,
-}
-_REJECTED = {
-    grpc.StatusCode.INVALID_ARGUMENT,
-    grpc.StatusCode.NOT_FOUND,
-    grpc.StatusCode.ALREADY_EXISTS,
-    grpc.StatusCode.FAILED_PRECONDITION,
-    grpc.StatusCode.OUT_OF_RANGE,
-    grpc.StatusCode.RESOURCE_EXHAUSTED,
-}
-
 StateCallback = Callable[[bool], None]
-
-
-def error_from_rpc(exc: grpc.RpcError, addr: str) -> ClientError:
-    """The segtui error for a failed call, with a message for people."""
-    code = exc.code() if isinstance(exc, grpc.aio.AioRpcError | grpc.Call) else None
-    details = (exc.details() if isinstance(exc, grpc.aio.AioRpcError | grpc.Call) else "") or ""
-    if code in _DISCONNECTED:
-        return Disconnected(f"segd at {addr} is not answering ({details or code})")
-    if code is grpc.StatusCode.UNAUTHENTICATED:
-        return BadToken(f"segd at {addr} refused the token: {details or 'unauthenticated'}")
-    if code is grpc.StatusCode.PERMISSION_DENIED:
-        return NotAllowed(details or "your roles do not allow this")
-    if code in _REJECTED:
-        return Rejected(details or str(code))
-    if code is grpc.StatusCode.UNIMPLEMENTED:
-        return ServerError(f"segd at {addr} does not offer this call (an older version?)")
-    return ServerError(f"segd failed: {details or code}")
 
 
 class AdminClient:
@@ -115,13 +85,13 @@ class AdminClient:
     async def whoami(self) -> models.Member:
         reply = await self._call("WhoAmI", pb.WhoAmIRequest())
         assert isinstance(reply, pb.WhoAmIResponse)
-        return _member(reply.member)
+        return convert.member(reply.member)
 
     async def list_roles(self) -> list[models.RoleInfo]:
         reply = await self._call("ListRoles", pb.ListRolesRequest())
         assert isinstance(reply, pb.ListRolesResponse)
         return [
-            models.RoleInfo(_role(r.role), r.title, r.description, r.source_scoped)
+            models.RoleInfo(convert.role(r.role), r.title, r.description, r.source_scoped)
             for r in reply.roles
             if r.role != pb.ROLE_UNSPECIFIED
         ]
@@ -131,17 +101,17 @@ class AdminClient:
     async def list_members(self) -> list[models.Member]:
         reply = await self._call("ListMembers", pb.ListMembersRequest())
         assert isinstance(reply, pb.ListMembersResponse)
-        return [_member(m) for m in reply.members]
+        return [convert.member(m) for m in reply.members]
 
     async def update_member(
         self, member_id: int, grants: Iterable[models.RoleGrant], group_ids: Iterable[int]
     ) -> models.Member:
         request = pb.UpdateMemberRequest(
-            member_id=member_id, grants=_grants_out(grants), group_ids=list(group_ids)
+            member_id=member_id, grants=convert.grants_out(grants), group_ids=list(group_ids)
         )
         reply = await self._call("UpdateMember", request)
         assert isinstance(reply, pb.UpdateMemberResponse)
-        return _member(reply.member)
+        return convert.member(reply.member)
 
     async def remove_member(self, member_id: int) -> None:
         await self._call("RemoveMember", pb.RemoveMemberRequest(member_id=member_id))
@@ -153,18 +123,19 @@ class AdminClient:
         group_ids: Iterable[int] = (),
     ) -> list[models.CreatedInvite]:
         request = pb.CreateInvitesRequest(
-            emails=list(emails), grants=_grants_out(grants), group_ids=list(group_ids)
+            emails=list(emails), grants=convert.grants_out(grants), group_ids=list(group_ids)
         )
         reply = await self._call("CreateInvites", request)
         assert isinstance(reply, pb.CreateInvitesResponse)
         return [
-            models.CreatedInvite(_invite(c.invite), c.token, c.email_error) for c in reply.invites
+            models.CreatedInvite(convert.invite(c.invite), c.token, c.email_error)
+            for c in reply.invites
         ]
 
     async def list_invites(self) -> list[models.Invite]:
         reply = await self._call("ListInvites", pb.ListInvitesRequest())
         assert isinstance(reply, pb.ListInvitesResponse)
-        return [_invite(i) for i in reply.invites]
+        return [convert.invite(i) for i in reply.invites]
 
     async def revoke_invite(self, invite_id: int) -> None:
         await self._call("RevokeInvite", pb.RevokeInviteRequest(invite_id=invite_id))
@@ -172,13 +143,13 @@ class AdminClient:
     async def accept_invite(self, invite_token: str) -> models.AcceptedInvite:
         reply = await self._call("AcceptInvite", pb.AcceptInviteRequest(invite_token=invite_token))
         assert isinstance(reply, pb.AcceptInviteResponse)
-        return models.AcceptedInvite(_member(reply.member), reply.token)
+        return models.AcceptedInvite(convert.member(reply.member), reply.token)
 
     async def list_groups(self) -> list[models.Group]:
         reply = await self._call("ListGroups", pb.ListGroupsRequest())
         assert isinstance(reply, pb.ListGroupsResponse)
         return [
-            models.Group(g.id, g.name, _grants_in(g.grants), tuple(g.member_ids))
+            models.Group(g.id, g.name, convert.grants_in(g.grants), tuple(g.member_ids))
             for g in reply.groups
         ]
 
@@ -197,29 +168,29 @@ class AdminClient:
     async def create_source(self, name: str, type_id: str) -> models.CreatedSource:
         reply = await self._call("CreateSource", pb.CreateSourceRequest(name=name, type=type_id))
         assert isinstance(reply, pb.CreateSourceResponse)
-        return models.CreatedSource(_source(reply.source), reply.write_key)
+        return models.CreatedSource(convert.source(reply.source), reply.write_key)
 
     async def list_sources(self) -> list[models.Source]:
         reply = await self._call("ListSources", pb.ListSourcesRequest())
         assert isinstance(reply, pb.ListSourcesResponse)
-        return [_source(s) for s in reply.sources]
+        return [convert.source(s) for s in reply.sources]
 
     async def get_source(self, source_id: int) -> models.Source:
         reply = await self._call("GetSource", pb.GetSourceRequest(source_id=source_id))
         assert isinstance(reply, pb.GetSourceResponse)
-        return _source(reply.source)
+        return convert.source(reply.source)
 
     async def rename_source(self, source_id: int, name: str) -> models.Source:
         request = pb.RenameSourceRequest(source_id=source_id, name=name)
         reply = await self._call("RenameSource", request)
         assert isinstance(reply, pb.RenameSourceResponse)
-        return _source(reply.source)
+        return convert.source(reply.source)
 
     async def set_source_enabled(self, source_id: int, enabled: bool) -> models.Source:
         request = pb.SetSourceEnabledRequest(source_id=source_id, enabled=enabled)
         reply = await self._call("SetSourceEnabled", request)
         assert isinstance(reply, pb.SetSourceEnabledResponse)
-        return _source(reply.source)
+        return convert.source(reply.source)
 
     async def delete_source(self, source_id: int) -> None:
         await self._call("DeleteSource", pb.DeleteSourceRequest(source_id=source_id))
@@ -228,20 +199,149 @@ class AdminClient:
         request = pb.RotateWriteKeyRequest(source_id=source_id, grace_seconds=grace_seconds)
         reply = await self._call("RotateWriteKey", request)
         assert isinstance(reply, pb.RotateWriteKeyResponse)
-        retired = (
-            (models.RetiredWriteKey(reply.retired.write_key, _time(reply.retired.expires_at)),)
-            if reply.HasField("retired") and reply.retired.write_key
-            else ()
-        )
+        retired = convert.retired_keys([reply.retired]) if reply.HasField("retired") else ()
         return models.WriteKeys(reply.write_key, retired)
 
     async def write_keys(self, source_id: int) -> models.WriteKeys:
         reply = await self._call("GetWriteKey", pb.GetWriteKeyRequest(source_id=source_id))
         assert isinstance(reply, pb.GetWriteKeyResponse)
-        return models.WriteKeys(
-            reply.write_key,
-            tuple(models.RetiredWriteKey(r.write_key, _time(r.expires_at)) for r in reply.retired),
+        return models.WriteKeys(reply.write_key, convert.retired_keys(reply.retired))
+
+    # --- Destinations ---------------------------------------------------------------
+
+    async def destination_catalog(self) -> list[models.DestinationType]:
+        reply = await self._call("ListDestinationCatalog", pb.ListDestinationCatalogRequest())
+        assert isinstance(reply, pb.ListDestinationCatalogResponse)
+        return [convert.destination_type(t) for t in reply.types]
+
+    async def create_destination(
+        self,
+        name: str,
+        type_name: str,
+        source_ids: Iterable[int],
+        settings: dict[str, Any],
+        enabled: bool = True,
+    ) -> models.Destination:
+        request = pb.CreateDestinationRequest(
+            name=name,
+            type=type_name,
+            source_ids=list(source_ids),
+            settings_json=json.dumps(settings),
+            enabled=enabled,
         )
+        reply = await self._call("CreateDestination", request)
+        assert isinstance(reply, pb.CreateDestinationResponse)
+        return convert.destination(reply.destination)
+
+    async def list_destinations(self) -> list[models.Destination]:
+        reply = await self._call("ListDestinations", pb.ListDestinationsRequest())
+        assert isinstance(reply, pb.ListDestinationsResponse)
+        return [convert.destination(d) for d in reply.destinations]
+
+    async def get_destination(self, destination_id: int) -> models.Destination:
+        request = pb.GetDestinationRequest(destination_id=destination_id)
+        reply = await self._call("GetDestination", request)
+        assert isinstance(reply, pb.GetDestinationResponse)
+        return convert.destination(reply.destination)
+
+    async def update_destination(
+        self,
+        destination_id: int,
+        name: str | None = None,
+        settings: dict[str, Any] | None = None,
+    ) -> models.Destination:
+        """Rename and/or merge `settings` over the current ones (left-out keys stay)."""
+        request = pb.UpdateDestinationRequest(destination_id=destination_id)
+        if name is not None:
+            request.name = name
+        if settings is not None:
+            request.settings_json = json.dumps(settings)
+        reply = await self._call("UpdateDestination", request)
+        assert isinstance(reply, pb.UpdateDestinationResponse)
+        return convert.destination(reply.destination)
+
+    async def set_destination_enabled(
+        self, destination_id: int, enabled: bool
+    ) -> models.Destination:
+        request = pb.SetDestinationEnabledRequest(destination_id=destination_id, enabled=enabled)
+        reply = await self._call("SetDestinationEnabled", request)
+        assert isinstance(reply, pb.SetDestinationEnabledResponse)
+        return convert.destination(reply.destination)
+
+    async def connect_sources(
+        self, destination_id: int, source_ids: Iterable[int]
+    ) -> models.Destination:
+        request = pb.ConnectDestinationSourcesRequest(
+            destination_id=destination_id, source_ids=list(source_ids)
+        )
+        reply = await self._call("ConnectDestinationSources", request)
+        assert isinstance(reply, pb.ConnectDestinationSourcesResponse)
+        return convert.destination(reply.destination)
+
+    async def disconnect_sources(
+        self, destination_id: int, source_ids: Iterable[int]
+    ) -> models.Destination:
+        request = pb.DisconnectDestinationSourcesRequest(
+            destination_id=destination_id, source_ids=list(source_ids)
+        )
+        reply = await self._call("DisconnectDestinationSources", request)
+        assert isinstance(reply, pb.DisconnectDestinationSourcesResponse)
+        return convert.destination(reply.destination)
+
+    async def delete_destination(self, destination_id: int) -> None:
+        request = pb.DeleteDestinationRequest(destination_id=destination_id)
+        await self._call("DeleteDestination", request)
+
+    async def list_filters(self, destination_id: int) -> list[models.DestinationFilter]:
+        request = pb.ListDestinationFiltersRequest(destination_id=destination_id)
+        reply = await self._call("ListDestinationFilters", request)
+        assert isinstance(reply, pb.ListDestinationFiltersResponse)
+        return [convert.filter(f) for f in reply.filters]
+
+    async def create_filter(
+        self, destination_id: int, spec: models.FilterSpec
+    ) -> models.DestinationFilter:
+        request = pb.CreateDestinationFilterRequest(
+            destination_id=destination_id, spec=convert.filter_spec_out(spec)
+        )
+        reply = await self._call("CreateDestinationFilter", request)
+        assert isinstance(reply, pb.CreateDestinationFilterResponse)
+        return convert.filter(reply.filter)
+
+    async def update_filter(
+        self, destination_id: int, filter_id: int, spec: models.FilterSpec
+    ) -> models.DestinationFilter:
+        request = pb.UpdateDestinationFilterRequest(
+            destination_id=destination_id, filter_id=filter_id, spec=convert.filter_spec_out(spec)
+        )
+        reply = await self._call("UpdateDestinationFilter", request)
+        assert isinstance(reply, pb.UpdateDestinationFilterResponse)
+        return convert.filter(reply.filter)
+
+    async def delete_filter(self, destination_id: int, filter_id: int) -> None:
+        request = pb.DeleteDestinationFilterRequest(
+            destination_id=destination_id, filter_id=filter_id
+        )
+        await self._call("DeleteDestinationFilter", request)
+
+    async def delivery_status(self, destination_id: int, errors: int = 10) -> models.DeliveryStatus:
+        request = pb.GetDeliveryStatusRequest(destination_id=destination_id, errors=errors)
+        reply = await self._call("GetDeliveryStatus", request)
+        assert isinstance(reply, pb.GetDeliveryStatusResponse)
+        return convert.delivery_status(reply.status)
+
+    async def dead_letters(self, destination_id: int, limit: int = 100) -> list[models.DeadLetter]:
+        request = pb.ListDeadLettersRequest(destination_id=destination_id, limit=limit)
+        reply = await self._call("ListDeadLetters", request)
+        assert isinstance(reply, pb.ListDeadLettersResponse)
+        return [convert.dead_letter(d) for d in reply.dead_letters]
+
+    async def replay_dead_letters(self, destination_id: int, ids: Iterable[int] = ()) -> int:
+        """Send dead letters again (all when `ids` is empty); returns how many."""
+        request = pb.ReplayDeadLettersRequest(destination_id=destination_id, ids=list(ids))
+        reply = await self._call("ReplayDeadLetters", request)
+        assert isinstance(reply, pb.ReplayDeadLettersResponse)
+        return int(reply.replayed)
 
     # --- Debugger, schema, Getting Started ---------------------------------------
 
@@ -253,7 +353,7 @@ class AdminClient:
         Raises Disconnected when the stream breaks (segd stopped); the caller retries.
         """
         request = pb.TailEventsRequest(
-            source_id=source_id, recent=recent, types=[_event_type_out(t) for t in types]
+            source_id=source_id, recent=recent, types=[convert.event_type_out(t) for t in types]
         )
         call = self._admin().TailEvents(request, metadata=self._metadata())
         answered = False
@@ -265,7 +365,7 @@ class AdminClient:
                 if item.WhichOneof("item") == "skipped":
                     yield models.Skipped(item.skipped)
                 else:
-                    yield _debug_event(item.event)
+                    yield convert.debug_event(item.event)
         except grpc.RpcError as exc:
             error = error_from_rpc(exc, self.addr)
             self._report(not isinstance(error, Disconnected))
@@ -282,13 +382,15 @@ class AdminClient:
         request = pb.SearchEventsRequest(source_id=source_id, query=query, limit=limit)
         reply = await self._call("SearchEvents", request)
         assert isinstance(reply, pb.SearchEventsResponse)
-        return models.SearchResult(tuple(_debug_event(e) for e in reply.events), reply.scanned)
+        return models.SearchResult(
+            tuple(convert.debug_event(e) for e in reply.events), reply.scanned
+        )
 
     async def schema(self, source_id: int) -> models.Schema:
         reply = await self._call("GetSchema", pb.GetSchemaRequest(source_id=source_id))
         assert isinstance(reply, pb.GetSchemaResponse)
         return models.Schema(
-            tuple(_schema_event(e) for e in reply.events), reply.events_limit_reached
+            tuple(convert.schema_event(e) for e in reply.events), reply.events_limit_reached
         )
 
     async def getting_started(self) -> list[models.GettingStartedGroup]:
@@ -319,103 +421,3 @@ async def accept_invite(settings: ConnectionSettings, invite_token: str) -> mode
         return await client.accept_invite(invite_token)
     finally:
         await client.close()
-
-
-# --- Conversions (pure) -------------------------------------------------------------
-
-
-def _time(stamp: Timestamp) -> datetime | None:
-    if stamp.seconds == 0 and stamp.nanos == 0:
-        return None
-    return stamp.ToDatetime(tzinfo=UTC)
-
-
-def _role(value: int) -> models.Role:
-    return models.Role(pb.Role.Name(value).removeprefix("ROLE_").lower())
-
-
-def _grants_in(grants: Iterable[pb.RoleGrant]) -> tuple[models.RoleGrant, ...]:
-    return tuple(
-        models.RoleGrant(_role(g.role), frozenset(g.source_ids) if g.source_ids else None)
-        for g in grants
-        if g.role != pb.ROLE_UNSPECIFIED
-    )
-
-
-def _grants_out(grants: Iterable[models.RoleGrant]) -> list[pb.RoleGrant]:
-    return [
-        pb.RoleGrant(
-            role=cast(pb.Role, pb.Role.Value(f"ROLE_{g.role.value.upper()}")),
-            source_ids=sorted(g.source_ids or ()),
-        )
-        for g in grants
-    ]
-
-
-def _member(m: pb.Member) -> models.Member:
-    return models.Member(
-        m.id,
-        m.email,
-        _time(m.created_at),
-        _grants_in(m.grants),
-        tuple(m.group_ids),
-        _grants_in(m.effective_grants),
-    )
-
-
-def _invite(i: pb.Invite) -> models.Invite:
-    return models.Invite(
-        i.id,
-        i.email,
-        _grants_in(i.grants),
-        tuple(i.group_ids),
-        _time(i.created_at),
-        _time(i.expires_at),
-        i.invited_by,
-        i.emailed,
-    )
-
-
-def _source(s: pb.Source) -> models.Source:
-    return models.Source(s.id, s.name, s.slug, s.enabled, s.type, _time(s.created_at))
-
-
-def _event_type_in(value: int) -> str:
-    return event_pb2.EventType.Name(value).removeprefix("EVENT_TYPE_").lower()
-
-
-def _event_type_out(name: str) -> event_pb2.EventType:
-    return cast(event_pb2.EventType, event_pb2.EventType.Value(f"EVENT_TYPE_{name.upper()}"))
-
-
-def _debug_event(e: pb.DebugEvent) -> models.DebugEvent:
-    return models.DebugEvent(
-        type=_event_type_in(e.type),
-        name=e.name,
-        user_id=e.user_id,
-        anonymous_id=e.anonymous_id,
-        message_id=e.message_id,
-        received_at=_time(e.received_at),
-        status=pb.DebugStatus.Name(e.status).removeprefix("DEBUG_STATUS_").lower(),
-        reason=e.reason,
-        error=e.error,
-        raw_json=e.raw_json,
-        normalized_json=e.normalized_json,
-        from_log=e.from_log,
-    )
-
-
-def _schema_event(e: pb.SchemaEvent) -> models.SchemaEvent:
-    return models.SchemaEvent(
-        type=_event_type_in(e.type),
-        name=e.name,
-        count_today=e.count_today,
-        count_7_days=e.count_7_days,
-        count_all_time=e.count_all_time,
-        first_seen=_time(e.first_seen),
-        last_seen=_time(e.last_seen),
-        properties=tuple(
-            models.SchemaProperty(p.key, tuple(p.types), p.count) for p in e.properties
-        ),
-        properties_limit_reached=e.properties_limit_reached,
-    )
