@@ -25,6 +25,7 @@ from segtui.commands import SourcesCommands
 from segtui.errors import BadToken, ClientError, Disconnected
 from segtui.models import Member, Permissions
 from segtui.screens.base import SectionScreen
+from segtui.screens.destinations import DestinationsScreen
 from segtui.screens.getting_started import GettingStartedScreen
 from segtui.screens.help import HelpScreen
 from segtui.screens.members import MembersScreen
@@ -45,12 +46,14 @@ class SegtuiApp(App[None]):
     MODES: ClassVar[dict[str, type[Screen[None]]]] = {  # type: ignore[assignment]
         "start": GettingStartedScreen,
         "sources": SourcesScreen,
+        "destinations": DestinationsScreen,
         "members": MembersScreen,
     }
     COMMANDS = App.COMMANDS | {SourcesCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "switch_mode('start')", "Getting Started", show=False),
         Binding("f2", "switch_mode('sources')", "Sources", show=False),
+        Binding("f3", "switch_mode('destinations')", "Destinations", show=False),
         Binding("f4", "switch_mode('members')", "Members", show=False),
         Binding("question_mark", "help", "Help"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
@@ -169,6 +172,11 @@ class SegtuiApp(App[None]):
         yield SystemCommand("Getting Started", "The setup checklist (F1)", self._goto("start"))
         yield SystemCommand(
             "Sources", "Sources, their debugger and schema (F2)", self._goto("sources")
+        )
+        yield SystemCommand(
+            "Destinations",
+            "Where events are delivered, and how that goes (F3)",
+            self._goto("destinations"),
         )
         yield SystemCommand("Members", "Members, roles and invites (F4)", self._goto("members"))
         yield SystemCommand("Help", "Keys of this screen (?)", self.action_help)

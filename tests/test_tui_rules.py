@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from segtui.models import Permissions, Role, RoleGrant
+from segtui.problems import caret, settings_errors
+from segtui.screens.destinations import sources_text
 from segtui.screens.getting_started import progress_bar, target_of
 from segtui.screens.members import chosen_grants, parse_emails
 
@@ -42,6 +44,24 @@ def test_permissions_mirror_the_daemons_policy(
     assert p.can_create_sources is create
     assert (p.can_admin_source(1), p.can_admin_source(2)) == (admin_1, admin_2)
     assert (p.can_read_source(1), p.can_read_source(2)) == (read_1, read_2)
+
+
+@pytest.mark.parametrize(
+    ("grants", "sources", "allowed"),
+    [
+        (OWNER, (), True),
+        (OWNER, (1, 2), True),
+        (ADMIN_ALL, (), True),
+        (ADMIN_ALL, (1, 2), True),
+        (ADMIN_1, (1,), True),
+        (ADMIN_1, (1, 2), False),
+        (ADMIN_1, (), False),  # an unconnected destination needs admin on all sources
+        (READ_ALL, (1,), False),
+        (MEMBER, (), False),
+    ],
+)
+def test_destination_admin_needs_admin_on_every_source_it_touches(grants, sources, allowed):
+    assert Permissions(grants).can_admin_destination(sources) is allowed
 
 
 @pytest.mark.parametrize(
@@ -138,3 +158,39 @@ def test_segtui_talks_to_segd_only_through_the_generated_api_in_one_package(path
 def test_nothing_in_segd_imports_textual():
     for path in (SEGTUI.parent / "segd").rglob("*.py"):
         assert not any(n.split(".")[0] in ("textual", "segtui") for n in _imports(path)), path
+
+
+@pytest.mark.parametrize(
+    ("violations", "by_field", "other"),
+    [
+        ({"settings.urls[0]": "not a URL"}, {"urls": "line 1: not a URL"}, []),
+        ({"settings.urls[2]": "bad", "settings.urls[0]": "worse"}, {"urls": "line 3: bad"}, []),
+        ({"settings.timeout_seconds": "must be > 0"}, {"timeout_seconds": "must be > 0"}, []),
+        ({"settings.headers.X-Key": "bad header"}, {"headers": "bad header"}, []),
+        ({"name": "taken", "settings.batch_mode": "no"}, {"batch_mode": "no"}, ["name: taken"]),
+        ({"": "something"}, {}, ["something"]),
+    ],
+)
+def test_settings_errors_land_on_their_fields(violations, by_field, other):
+    assert settings_errors(violations) == (by_field, other)
+
+
+@pytest.mark.parametrize(
+    ("text", "position", "expected"),
+    [
+        ("type = 'track' and", 18, "type = 'track' and\n                  ^ expected a condition"),
+        ("event = ", 0, "event = \n^ expected a condition"),
+        ("a = 1\nand b ==", 12, "and b ==\n      ^ expected a condition"),
+        ("short", 99, "short\n     ^ expected a condition"),
+    ],
+)
+def test_caret_points_at_the_place(text, position, expected):
+    assert caret(text, position, "expected a condition") == expected
+
+
+@pytest.mark.parametrize(
+    ("ids", "shown"),
+    [((), "—"), ((1,), "Website"), ((1, 2, 3), "Website +2"), ((9,), "#9")],
+)
+def test_destination_sources_column(ids, shown):
+    assert sources_text(ids, {1: "Website", 2: "API", 3: "iOS"}) == shown

@@ -15,6 +15,7 @@ from textual.widgets import DataTable
 
 from segtui.app import SegtuiApp
 from segtui.screens.debugger import EventDetailScreen
+from segtui.screens.destination_page import DestinationPageScreen
 from segtui.screens.source_page import SourcePageScreen
 from segtui.widgets.event_list import EventList
 from tests.support.fixed_workspace import FixedWorkspace
@@ -96,6 +97,37 @@ async def members(pilot: Pilot[None]) -> None:
     await until(pilot, lambda: app.screen.query_one("#members-table", DataTable).row_count == 3)
 
 
+async def destinations(pilot: Pilot[None]) -> None:
+    app = await connected(pilot)
+    await app.goto("destinations")
+    table = app.screen.query_one("#destinations-table", DataTable)
+    await until(pilot, lambda: table.row_count == 2 and table.get_cell_at((0, 4)) != "…")
+
+
+async def destination_delivery(pilot: Pilot[None]) -> None:
+    await destinations(pilot)
+    await pilot.press("enter")
+    app = pilot.app
+    await until(
+        pilot,
+        lambda: (
+            isinstance(app.screen, DestinationPageScreen)
+            and app.screen.query_one("#dead-table", DataTable).row_count == 1
+        ),
+    )
+
+
+async def destination_settings(pilot: Pilot[None]) -> None:
+    await destination_delivery(pilot)
+    await pilot.press("t")
+    await until(pilot, lambda: pilot.app.screen.query("#destination-settings"))
+
+
+async def destination_filters(pilot: Pilot[None]) -> None:
+    await destination_delivery(pilot)
+    await pilot.press("f")
+
+
 async def help_screen(pilot: Pilot[None]) -> None:
     await sources(pilot)
     await pilot.press("question_mark")
@@ -110,6 +142,10 @@ SCREENS: dict[str, Callable[[Pilot[None]], Awaitable[None]]] = {
     "event_raw": event_raw,
     "schema": schema,
     "members": members,
+    "destinations": destinations,
+    "destination_delivery": destination_delivery,
+    "destination_settings": destination_settings,
+    "destination_filters": destination_filters,
     "help": help_screen,
 }
 

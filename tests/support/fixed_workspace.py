@@ -228,6 +228,127 @@ GETTING_STARTED = [
 ]
 
 
+WEBHOOK_SCHEMA = {
+    "type": "object",
+    "title": "WebhookSettings",
+    "required": ["urls"],
+    "properties": {
+        "urls": {
+            "type": "array",
+            "items": {"type": "string", "format": "uri"},
+            "minItems": 1,
+            "maxItems": 5,
+            "title": "Webhook URLs",
+            "description": "Each event is POSTed to every URL (at most 5).",
+        },
+        "shared_secret": {
+            "anyOf": [
+                {"type": "string", "format": "password", "writeOnly": True},
+                {"type": "null"},
+            ],
+            "default": None,
+            "title": "Shared secret",
+        },
+        "timeout_seconds": {
+            "type": "number",
+            "default": 10.0,
+            "exclusiveMinimum": 0,
+            "maximum": 300,
+            "title": "Timeout",
+        },
+        "batch_mode": {"type": "boolean", "default": False, "title": "Batch mode"},
+    },
+}
+DESTINATION_TYPES = [
+    models.DestinationType(
+        "webhook", "Webhooks", "Other", "POSTs each event's JSON to your URLs.", WEBHOOK_SCHEMA
+    ),
+    models.DestinationType(
+        "archive",
+        "Archive",
+        "Storage",
+        "Gzipped JSON lines, one file an hour.",
+        {"type": "object", "properties": {}},
+    ),
+]
+DESTINATIONS = [
+    models.Destination(
+        10,
+        "Orders hook",
+        "webhook",
+        "Webhooks",
+        True,
+        (1, 2),
+        {
+            "urls": ["https://hooks.example.com/orders"],
+            "shared_secret": "**********",
+            "timeout_seconds": 10.0,
+            "batch_mode": False,
+        },
+        3,
+        T0,
+        T0,
+    ),
+    models.Destination(11, "Cold storage", "archive", "Archive", False, (1,), {}, 1, T0, T0),
+]
+DELIVERY = models.DeliveryStatus(
+    10,
+    18_240,
+    312,
+    4,
+    1,
+    38.0,
+    212.0,
+    60,
+    (
+        models.DeliveryError(
+            T0 + timedelta(minutes=5),
+            991,
+            "msg-0991",
+            False,
+            "HTTP 400 from https://hooks.example.com/orders",
+            "POST /orders HTTP/1.1\nContent-Type: application/json\n\n{...}",
+            'HTTP/1.1 400 Bad Request\n\n{"error": "unknown field"}',
+        ),
+        models.DeliveryError(
+            T0 + timedelta(minutes=3),
+            977,
+            "msg-0977",
+            True,
+            "HTTP 503 from https://hooks.example.com/orders",
+            "",
+            "",
+        ),
+    ),
+)
+DEAD = [
+    models.DeadLetter(
+        5,
+        991,
+        1,
+        "msg-0991",
+        T0,
+        '{"type":"track"}',
+        1,
+        "HTTP 400 from https://hooks.example.com/orders",
+        "",
+        "",
+        T0 + timedelta(minutes=5),
+    ),
+]
+FILTERS = [
+    models.DestinationFilter(
+        1, 10, models.FilterSpec("drop", "event = 'Test Event'", title="No test events"), T0
+    ),
+    models.DestinationFilter(
+        2,
+        10,
+        models.FilterSpec("drop_properties", "all", fields=("context.ip",), title="No IPs"),
+        T0,
+    ),
+]
+
+
 class FixedWorkspace(AdminClient):
     """The Admin API's read calls answered from the constants above; no network."""
 
@@ -276,3 +397,25 @@ class FixedWorkspace(AdminClient):
 
     async def list_roles(self) -> list[models.RoleInfo]:
         return ROLES
+
+    async def destination_catalog(self) -> list[models.DestinationType]:
+        return DESTINATION_TYPES
+
+    async def list_destinations(self) -> list[models.Destination]:
+        return DESTINATIONS
+
+    async def get_destination(self, destination_id: int) -> models.Destination:
+        return next(d for d in DESTINATIONS if d.id == destination_id)
+
+    async def delivery_status(self, destination_id: int, errors: int = 10) -> models.DeliveryStatus:
+        return (
+            DELIVERY
+            if destination_id == 10
+            else models.DeliveryStatus(destination_id, 0, 0, 0, 0, None, None, 60, ())
+        )
+
+    async def dead_letters(self, destination_id: int, limit: int = 100) -> list[models.DeadLetter]:
+        return DEAD if destination_id == 10 else []
+
+    async def list_filters(self, destination_id: int) -> list[models.DestinationFilter]:
+        return FILTERS if destination_id == 10 else []
