@@ -8,6 +8,7 @@ import functools
 import inspect
 import socket
 import sys
+import time
 import tomllib
 from collections.abc import AsyncIterator, Callable, Coroutine
 from pathlib import Path
@@ -315,7 +316,7 @@ async def test_the_debugger_stays_responsive_under_a_flood_of_events(daemon: Dae
     """10,000 events in a burst: the UI loop never stalls, keys work, the list stays bounded.
 
     Responsiveness is measured as the event loop's lag (how long a key would wait to be
-    handled), sampled every 10 ms while the events stream in.
+    handled) spent working on the UI thread, sampled every 10 ms while events stream in.
     """
     app = make_app(daemon.address, daemon.owner_token)  # type: ignore[attr-defined]
     async with app.run_test(size=(80, 24)) as pilot:
@@ -328,10 +329,12 @@ async def test_the_debugger_stays_responsive_under_a_flood_of_events(daemon: Dae
         lags: list[float] = []
 
         async def sample() -> None:
+            # The UI thread's own CPU time bounds each lag: on a busy machine the process
+            # may simply not be scheduled, which no code of segtui's can help.
             while True:
-                started = loop.time()
+                started, cpu = loop.time(), time.thread_time()
                 await asyncio.sleep(0.01)
-                lags.append(loop.time() - started - 0.01)
+                lags.append(min(loop.time() - started - 0.01, time.thread_time() - cpu))
 
         sampler = asyncio.create_task(sample())
         # Another process sends, as a real service would: its work is not segtui's.
