@@ -352,17 +352,17 @@ class DestinationPageScreen(Screen[None]):
 
     # --- Filters and delivery actions ----------------------------------------------------
 
-    def _filters_shown(self) -> bool:
-        return self.query_one("#destination-tabs", TabbedContent).active == "filters"
+    def _active_tab(self) -> str:
+        # Bindings are checked from the first frame, before the tabs may be there.
+        tabs = self.query("#destination-tabs")
+        return tabs.first(TabbedContent).active if tabs else ""
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("add_filter", "edit_filter", "delete_filter"):
-            if not self._filters_shown():
-                return False
-            return True if self.is_admin else None
-        if action == "replay":
-            if self.query_one("#destination-tabs", TabbedContent).active != "delivery":
-                return False
+        """Tab actions only on their tab; dimmed there for those who may only look."""
+        wanted = {"replay": "delivery"}.get(action, "filters" if "filter" in action else "")
+        if wanted and self._active_tab() != wanted:
+            return False
+        if wanted:
             return True if self.is_admin else None
         return True
 
