@@ -95,7 +95,12 @@ async def test_add_a_webhook_through_the_form_and_watch_its_delivery(
             track("u2", "Order Completed"),
         )  # type: ignore[attr-defined]
         summary = page.query_one("#delivery-summary", Static)
-        await until(pilot, lambda: "Delivered 2" in text(summary), seconds=20)
+        try:
+            await until(pilot, lambda: "Delivered 2" in text(summary), seconds=20)
+        except AssertionError as exc:
+            log = "".join(daemon.raw_output[-20:])
+            shown = f"{text(summary)!r}; receiver got {len(receiver.accepted)}"
+            raise AssertionError(f"{exc}\nshown: {shown}\ndaemon log:\n{log}") from None
         assert len(receiver.accepted) == 2
         assert "p95" in text(summary)
 
