@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DATA_DIR ?= data
 PROTOS := $(wildcard proto/segd/api/v1/*.proto)
 
-.PHONY: run test lint proto proto-check bench install dev clean
+.PHONY: run test lint proto proto-check bench reliability install dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,12 @@ proto-check: dev
 
 bench: dev
 	$(BIN)/python -m bench
+
+# The reliability and security suite, full size: seven scenarios against real daemons
+# on 127.0.0.1 (about 10-15 minutes; the full-disk one mounts a tmpfs, so run as root).
+# `make test` runs the same scenarios small.
+reliability: dev
+	$(BIN)/python -m bench.reliability
 
 clean:
 	rm -rf $(VENV) .proto-check .pytest_cache .mypy_cache .ruff_cache

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import ssl
 import time
 from collections.abc import Awaitable, Callable
 
+import grpc
 import structlog
 
 from segd import systemd
@@ -17,6 +19,7 @@ from segd.config import Config
 from segd.debugger import DebuggerHub
 from segd.router import Router
 from segd.schema.consumer import SchemaConsumer
+from segd.server import tls
 from segd.server.admin import AdminService
 from segd.server.collector import CollectorService
 from segd.server.grpc_server import GrpcServer
@@ -42,13 +45,23 @@ class Daemon:
     async def run(self) -> None:
         """Serve until SIGTERM or SIGINT, then shut down gracefully."""
         config = self.config
+        # TLS files are read first: a wrong one stops the daemon before anything starts.
+        grpc_tls = tls.grpc_credentials(
+            config.grpc.tls_cert, config.grpc.tls_key, config.grpc.tls_client_ca
+        )
+        http_tls = tls.http_context(config.http.tls_cert, config.http.tls_key)
         store = await Store.open(config.data_dir, config.storage.durability)
         try:
-            await self._serve(store)
+            await self._serve(store, grpc_tls, http_tls)
         finally:
             await store.close()
 
-    async def _serve(self, store: Store) -> None:
+    async def _serve(
+        self,
+        store: Store,
+        grpc_tls: grpc.ServerCredentials | None,
+        http_tls: ssl.SSLContext | None,
+    ) -> None:
         config = self.config
         sources = SourceDirectory(store)
         await sources.refresh()
@@ -82,10 +95,14 @@ class Daemon:
             destinations_changed=router.wake,
         )
         server = GrpcServer(
-            config.grpc, config.limits, CollectorService(collector), AdminService(admin)
+            config.grpc, config.limits, CollectorService(collector), AdminService(admin), grpc_tls
         )
         await server.start()
-        http = HttpServer(config.http, config.limits, collector) if config.http.enabled else None
+        http = (
+            HttpServer(config.http, config.limits, collector, ssl_context=http_tls)
+            if config.http.enabled
+            else None
+        )
         if http is not None:
             try:
                 await http.start()
@@ -108,6 +125,8 @@ class Daemon:
             http=http.address if http is not None else None,
             data_dir=str(config.data_dir),
             durability=config.storage.durability,
+            grpc_tls=tls.mode(config.grpc.tls_cert, config.grpc.tls_client_ca),
+            http_tls=tls.mode(config.http.tls_cert),
             first_event=(
                 f"segd source list --data-dir {config.data_dir}  # shows write keys; then: "
                 f"segd send track 'Hello' --user-id u1 --write-key KEY --addr {server.address}"

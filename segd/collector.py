@@ -49,6 +49,10 @@ class Collector:
         self._clock = clock
         self._debugger = debugger
 
+    def check_load(self) -> None:
+        """Overloaded now if the write queue is full (before a request is even read)."""
+        self._writer.check_pending(1)
+
     async def send_batch(
         self,
         write_key: str,
@@ -73,6 +77,8 @@ class Collector:
                 f"the batch has {len(events)} events; the limit is {limits.max_batch_events}"
             )
         source = await self._sources.authenticate(write_key)
+        # Before normalising: under overload a refusal must cost next to nothing.
+        self._writer.admit(len(events))
         now_ns = self._clock()
         received_ms = now_ns // 1_000_000
         result = BatchResult()

@@ -43,8 +43,10 @@ class StorageConfig:
     min_free_bytes: int = 256 * 1024 * 1024
     #: Most events written in one group commit.
     max_group_events: int = 10_000
-    #: Most events waiting to be written; beyond it sends get RESOURCE_EXHAUSTED.
-    max_pending_events: int = 100_000
+    #: Most events waiting to be written; beyond it sends get RESOURCE_EXHAUSTED. It
+    #: bounds the memory they hold and how long an admitted call waits (two group
+    #: commits' worth: about 2 s on a small 2-core machine with durability "full").
+    max_pending_events: int = 20_000
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,12 @@ class GrpcConfig:
     shutdown_grace_seconds: float = 10.0
     #: Most calls served at once; more get RESOURCE_EXHAUSTED.
     max_concurrent_calls: int = 1000
+    #: PEM certificate (chain) and private key: with both, the port speaks TLS only.
+    tls_cert: str = ""
+    tls_key: str = ""
+    #: PEM certificates of the CAs that sign client certificates: when set, every
+    #: client must present one (mutual TLS). Needs tls_cert and tls_key.
+    tls_client_ca: str = ""
 
 
 @dataclass(frozen=True)
@@ -75,6 +83,11 @@ class HttpConfig:
     rate_limit_burst: int = 0
     #: Seconds in-flight requests get to finish on SIGTERM.
     shutdown_grace_seconds: float = 10.0
+    #: Most requests served at once; more get 429 before their body is read.
+    max_concurrent_requests: int = 1000
+    #: PEM certificate (chain) and private key: with both, the port speaks HTTPS only.
+    tls_cert: str = ""
+    tls_key: str = ""
 
 
 @dataclass(frozen=True)
@@ -113,7 +126,7 @@ class AdminConfig:
     #: How long an invite stays valid when the inviter does not say.
     invite_ttl_hours: float = 72.0
     #: The HTTP API's base URL as clients reach it, for the setup snippets; empty:
-    #: http:// and the address segd's HTTP listener is bound to.
+    #: http:// (https:// with http.tls_cert) and the address the HTTP listener is bound to.
     public_http_url: str = ""
     #: The gRPC address as clients reach it, for the snippets; empty: where segd listens.
     public_grpc_address: str = ""
@@ -231,11 +244,19 @@ def _check(config: Any, where: str) -> None:
             raise ConfigError("storage.retention_days must be at least 1")
     if isinstance(config, GrpcConfig) and config.reflection not in ("auto", "on", "off"):
         raise ConfigError('grpc.reflection must be "auto", "on" or "off"')
+    if isinstance(config, GrpcConfig | HttpConfig):
+        section = "grpc" if isinstance(config, GrpcConfig) else "http"
+        if bool(config.tls_cert) != bool(config.tls_key):
+            raise ConfigError(f"{section}.tls_cert and {section}.tls_key go together")
+    if isinstance(config, GrpcConfig) and config.tls_client_ca and not config.tls_cert:
+        raise ConfigError("grpc.tls_client_ca needs grpc.tls_cert and grpc.tls_key")
     if isinstance(config, HttpConfig):
         if not isinstance(config.enabled, bool):
             raise ConfigError("http.enabled must be true or false")
         if config.rate_limit_per_second < 0 or config.rate_limit_burst < 0:
             raise ConfigError("http.rate_limit_per_second and http.rate_limit_burst must be >= 0")
+        if config.max_concurrent_requests < 1:
+            raise ConfigError("http.max_concurrent_requests must be at least 1")
     if isinstance(config, RouterConfig):
         for name in ("reload_seconds", "retry_base_seconds", "retry_poll_seconds"):
             if getattr(config, name) <= 0:

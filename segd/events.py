@@ -7,13 +7,13 @@ call as Segment documents it); `from_json` reads one call of the HTTP Tracking A
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from google.protobuf import timestamp_pb2
 
 from segd.api.v1 import event_pb2
-from segd.normalize import JSON_PARTS, TYPE_NAMES
+from segd.normalize import JSON_PARTS, MAX_SECONDS, MIN_SECONDS, NANOS, TYPE_NAMES
 
 TYPES_BY_NAME: dict[str, int] = {name: value for value, name in TYPE_NAMES.items()}
 
@@ -38,8 +38,6 @@ _TIME_FIELDS = {
 #: Compact JSON text of a part, refusing NaN and infinities as JSON does.
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MIN_SECONDS = -62_135_596_800  # 0001-01-01T00:00:00Z
-_MAX_SECONDS = 253_402_300_799  # 9999-12-31T23:59:59Z
 
 
 class EventFormatError(ValueError):
@@ -51,8 +49,15 @@ class EventFormatError(ValueError):
 
 
 def format_time(ts: Any) -> str:
-    """RFC 3339 in UTC with milliseconds, as Segment writes them."""
-    moment = datetime.fromtimestamp(ts.seconds, UTC).replace(microsecond=ts.nanos // 1000)
+    """RFC 3339 in UTC with milliseconds, as Segment writes them.
+
+    Times outside years 1 to 9999 are written as the nearest end of that range:
+    normalisation refuses them, but an event stored before it did must not stop
+    every consumer that turns the log into JSON.
+    """
+    seconds = min(max(ts.seconds, MIN_SECONDS), MAX_SECONDS)
+    nanos = min(max(ts.nanos, 0), NANOS - 1)
+    moment = _EPOCH + timedelta(seconds=seconds, microseconds=nanos // 1000)
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
@@ -98,7 +103,7 @@ def _timestamp(moment: datetime, key: str) -> timestamp_pb2.Timestamp:
     """A Timestamp in its valid range (years 1 to 9999 in UTC)."""
     delta = moment - _EPOCH
     seconds = delta.days * 86_400 + delta.seconds
-    if not _MIN_SECONDS <= seconds <= _MAX_SECONDS:
+    if not MIN_SECONDS <= seconds <= MAX_SECONDS:
         raise EventFormatError("invalid_timestamp", f"{key} is out of range")
     return timestamp_pb2.Timestamp(seconds=seconds, nanos=delta.microseconds * 1000)
 
@@ -142,4 +147,9 @@ def from_json(call: Any, default_type: str | None = None) -> event_pb2.Event:
     version = call.get("version")
     if isinstance(version, int) and not isinstance(version, bool) and -(2**31) <= version < 2**31:
         fields["version"] = version
-    return event_pb2.Event(**fields)
+    try:
+        return event_pb2.Event(**fields)
+    except ValueError as exc:
+        # UnicodeEncodeError: JSON escapes can make unpaired surrogates, which are not
+        # Unicode, and a protobuf string must be.
+        raise EventFormatError("invalid_unicode", "the call holds an unpaired surrogate") from exc

@@ -25,6 +25,15 @@ ALIAS = event_pb2.EVENT_TYPE_ALIAS
 GROUP = event_pb2.EVENT_TYPE_GROUP
 KNOWN_TYPES = frozenset(event_pb2.EventType.values()) - {event_pb2.EVENT_TYPE_UNSPECIFIED}
 JSON_PARTS = ("context", "integrations", "properties", "traits")
+#: The range a Timestamp may hold (years 1 to 9999 in UTC, as RFC 3339 can write it).
+MIN_SECONDS = -62_135_596_800  # 0001-01-01T00:00:00Z
+MAX_SECONDS = 253_402_300_799  # 9999-12-31T23:59:59Z
+#: Client-set times, as their JSON keys (receivedAt is the server's and replaced).
+CLIENT_TIMES = {
+    "timestamp": "timestamp",
+    "original_timestamp": "originalTimestamp",
+    "sent_at": "sentAt",
+}
 
 #: The spec's name of each type, as it appears in JSON ("track", "page", ...).
 TYPE_NAMES: dict[int, str] = {
@@ -76,8 +85,32 @@ def _nested_deeper_than(value: Any, limit: int) -> bool:
     return False
 
 
+def describe_json_error(exc: ValueError) -> str:
+    """Why text is not JSON, in words for the client (Python's own hints left out)."""
+    if isinstance(exc, json.JSONDecodeError):
+        return f"{exc.msg} at line {exc.lineno} column {exc.colno}"
+    if isinstance(exc, UnicodeError):
+        return "it is not valid UTF-8"
+    # int() refuses numbers of more than sys.get_int_max_str_digits() digits.
+    return "a number has too many digits"
+
+
+def has_lone_surrogate(value: Any) -> bool:
+    """Whether decoded JSON holds an unpaired UTF-16 surrogate (from a \\udXXX escape).
+
+    JSON's grammar allows such escapes, but the text they make is not Unicode: it cannot
+    be written as UTF-8, so no destination, debugger or warehouse could take the event.
+    """
+    try:
+        json.dumps(value, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def check_json_object(part: str, text: str, max_depth: int) -> Rejection | None:
-    """Check one JSON part: an object, finite numbers only, nested at most max_depth."""
+    """Check one JSON part: an object, finite numbers only, nested at most max_depth,
+    and Unicode throughout."""
     try:
         # The fast path. orjson accepts less than the JSON we take (it refuses NaN,
         # Infinity and numbers out of range like we do, and also lone surrogate
@@ -94,6 +127,19 @@ def check_json_object(part: str, text: str, max_depth: int) -> Rejection | None:
     # Walking the value costs; fewer brackets than the limit cannot nest past it.
     if text.count("{") + text.count("[") > max_depth and _nested_deeper_than(value, max_depth):
         return Rejection("too_deep", f"{part} is nested deeper than {max_depth} levels")
+    # Only an escape can make a surrogate (the text itself is valid UTF-8).
+    if ("\\ud" in text or "\\uD" in text) and has_lone_surrogate(value):
+        return Rejection("invalid_unicode", f"{part} holds an unpaired surrogate escape")
+    return None
+
+
+def check_time_range(event: event_pb2.Event) -> Rejection | None:
+    """Client-set times must be real moments: years 1 to 9999, nanos within a second."""
+    for field, key in CLIENT_TIMES.items():
+        if event.HasField(field):
+            stamp = getattr(event, field)
+            if not (MIN_SECONDS <= stamp.seconds <= MAX_SECONDS and 0 <= stamp.nanos < NANOS):
+                return Rejection("invalid_timestamp", f"{key} is out of range")
     return None
 
 
@@ -106,7 +152,7 @@ def _decode(part: str, text: str, max_depth: int) -> Any:
     except RecursionError:
         return Rejection("too_deep", f"{part} is nested deeper than {max_depth} levels")
     except ValueError as exc:  # JSONDecodeError, or an integer too long to convert
-        return Rejection("invalid_json", f"{part} is not valid JSON: {exc}")
+        return Rejection("invalid_json", f"{part} is not valid JSON: {describe_json_error(exc)}")
 
 
 def _nanos(ts: Any) -> int:
@@ -128,7 +174,8 @@ def normalize(event: event_pb2.Event, now_ns: int, limits: Limits) -> Rejection 
       client's own value (taken from timestamp when only that was sent). A timestamp
       in the future is clamped to receivedAt.
     - context, integrations, properties and traits are JSON objects with finite
-      numbers, nested at most `limits.max_json_depth`; the whole event is at most
+      numbers and no unpaired surrogate escapes, nested at most `limits.max_json_depth`;
+      client-set times lie in years 1 to 9999; the whole event is at most
       `limits.max_event_bytes` serialized.
     """
     kind = event.type
@@ -155,6 +202,9 @@ def normalize(event: event_pb2.Event, now_ns: int, limits: Limits) -> Rejection 
             rejection = check_json_object(part, text, limits.max_json_depth)
             if rejection is not None:
                 return rejection
+    rejection = check_time_range(event)
+    if rejection is not None:
+        return rejection
 
     if not event.message_id:
         event.message_id = str(uuid.uuid4())
@@ -172,6 +222,10 @@ def normalize(event: event_pb2.Event, now_ns: int, limits: Limits) -> Rejection 
         timestamp = now_ns - (_nanos(event.sent_at) - original)
     else:
         timestamp = original
+    if timestamp < MIN_SECONDS * NANOS:
+        # Both times are real moments, but sentAt is so far past originalTimestamp
+        # that the correction leaves the calendar.
+        return Rejection("invalid_timestamp", "sentAt and originalTimestamp are too far apart")
     _set_nanos(event.timestamp, min(timestamp, now_ns))
 
     size = event.ByteSize()

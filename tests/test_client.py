@@ -16,7 +16,7 @@ import pytest
 
 from segd.client import Client, DeliveryError, EventRejected
 from tests.support.daemon import Daemon, init_workspace
-from tests.support.tls import self_signed_certificate, tls_terminator
+from tests.support.tls import make_pki
 
 
 def free_port() -> int:
@@ -120,28 +120,29 @@ def test_an_unreachable_daemon_is_reported_after_the_retries() -> None:
     assert messages == [first]
 
 
-def test_tls_with_given_root_certificates(daemon: Daemon, tmp_path: Path) -> None:
-    cert, key = self_signed_certificate(tmp_path)
-    with tls_terminator(cert, key, daemon.address) as address:
-        host = f"localhost:{address.rsplit(':', 1)[1]}"
-        client = Client(daemon.write_key, host=host, sync_mode=True, root_certificates=cert)  # type: ignore[attr-defined]
+def test_tls_with_given_root_certificates(workspace: tuple[Path, str, str], tmp_path: Path) -> None:
+    data_dir, _, write_key = workspace
+    pki = make_pki(tmp_path / "pki")
+    config = tmp_path / "segd.toml"
+    config.write_text(pki.grpc_config())
+    daemon = Daemon(data_dir, config=config).start()
+    try:
+        host = f"localhost:{daemon.address.rsplit(':', 1)[1]}"
+        client = Client(write_key, host=host, sync_mode=True, root_certificates=pki.ca)
         _, message = client.track("u1", "Over TLS")
         client.shutdown()
         # Without our root the certificate is not trusted: nothing is sent.
         untrusting = Client(
-            daemon.write_key,  # type: ignore[attr-defined]
-            host=host,
-            sync_mode=True,
-            tls=True,
-            max_retries=0,
-            timeout=5,
+            write_key, host=host, sync_mode=True, tls=True, max_retries=0, timeout=5
         )
         with pytest.raises(DeliveryError) as failed:
             untrusting.track("u1", "Not sent")
         untrusting.shutdown()
-    assert failed.value.code == grpc.StatusCode.UNAVAILABLE
-    assert [e["event"] for e in daemon.stored_events()] == ["Over TLS"]
-    assert daemon.stored_events()[0]["messageId"] == message["messageId"]
+        assert failed.value.code == grpc.StatusCode.UNAVAILABLE
+        assert [e["event"] for e in daemon.stored_events()] == ["Over TLS"]
+        assert daemon.stored_events()[0]["messageId"] == message["messageId"]
+    finally:
+        daemon.kill()
 
 
 @pytest.mark.parametrize("how", ["graceful", "killed"])

@@ -73,6 +73,7 @@ def test_decode_body_refuses(raw: bytes, encoding: str, error: type[SegdError], 
         (b"[1, 2]", "must be a JSON object"),
         (b'"text"', "must be a JSON object"),
         (b"[" * 100_000 + b"]" * 100_000, "nested too deeply|not valid JSON"),
+        (b'{"n": 1' + b"0" * 5000 + b"}", "not valid JSON: a number has too many digits$"),
     ],
 )
 def test_parse_body_refuses(body: bytes, words: str) -> None:
@@ -233,11 +234,20 @@ def test_rate_limiter_keeps_keys_apart_and_bounded() -> None:
         ({"type": "track", "timestamp": 1700000000}, "invalid_timestamp"),
         ({"type": "track", "properties": {"x": float("inf")}}, "non_finite_number"),
         ({"type": "track", "userId": {"id": 1}}, "invalid_field"),
+        ({"type": "track", "userId": "\ud800"}, "invalid_unicode"),
+        ({"type": "track", "userId": "u", "properties": {"a": "\udc00"}}, "invalid_unicode"),
+        ({"type": "track", "messageId": "m\udfff"}, "invalid_unicode"),
     ],
 )
 def test_convert_rejects_what_json_cannot_carry(call: dict[str, Any], reason: str) -> None:
     _, rejected = convert([call], None)
     assert rejected[0].reason == reason
+
+
+def test_a_call_that_cannot_be_stored_keeps_the_ids_that_can_be_shown() -> None:
+    events, rejected = convert([{"type": "track", "userId": "\ud800", "messageId": "m1"}], None)
+    assert rejected[0].reason == "invalid_unicode"
+    assert (events[0].message_id, events[0].user_id) == ("m1", "")
 
 
 def test_convert_ignores_a_version_out_of_range() -> None:

@@ -38,6 +38,7 @@ class AdminCore:
         latter None without an HTTP listener), for the snippets unless the config says;
         `destinations_changed` is called after every change to destinations."""
         admin = config.admin
+        scheme = "https" if config.http.tls_cert else "http"
         self._store = store
         self.members = Members(store)
         self.invites = Invites(
@@ -48,7 +49,7 @@ class AdminCore:
             directory,
             debugger,
             lambda: (
-                admin.public_http_url or f"http://{http_address() or config.http.listen}",
+                admin.public_http_url or f"{scheme}://{http_address() or config.http.listen}",
                 admin.public_grpc_address or grpc_address(),
             ),
         )

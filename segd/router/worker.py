@@ -146,7 +146,16 @@ class Worker:
             asyncio.create_task(self._retry_loop(), name=f"retry:{name}"),
         ]
         self._committer = asyncio.create_task(self._commit_loop(), name=f"commit:{name}")
+        for task in (*self._loops, self._committer):
+            task.add_done_callback(self._loop_ended)
         self._log.info("destination.started", cursor=self._read_seq, version=self.spec.version)
+
+    def _loop_ended(self, task: asyncio.Task[None]) -> None:
+        """A loop ends only when stopped; one that fails would halt delivery unseen."""
+        if not task.cancelled() and task.exception() is not None:
+            self._log.error(
+                "destination.loop_failed", loop=task.get_name(), exc_info=task.exception()
+            )
 
     def notify(self) -> None:
         """New events were committed to the log."""

@@ -15,6 +15,7 @@ from segd.server.admin import SERVICE as ADMIN
 from segd.server.admin import AdminService
 from segd.server.collector import SERVICE as COLLECTOR
 from segd.server.collector import CollectorService
+from segd.server.decoding import DecodeInterceptor
 from segd.server.drain import DrainInterceptor
 
 SERVING = health_pb2.HealthCheckResponse.SERVING
@@ -42,17 +43,29 @@ class GrpcServer:
         limits: Limits,
         collector: CollectorService,
         admin: AdminService | None = None,
+        credentials: grpc.ServerCredentials | None = None,
     ) -> None:
+        """`credentials` (segd.server.tls) make the port speak TLS only; None: plaintext."""
         self._config = config
+        self._credentials = credentials
         self._drain = DrainInterceptor()
         # Just above the batch limit: a bigger request is refused before it is read
         # into memory, with RESOURCE_EXHAUSTED.
+        #
+        # Calls wait in grpc's core until the event loop takes them; when it falls
+        # behind (a busy or starved CPU), past 1,000 waiting calls grpc drops some, and
+        # their clients see CANCELLED, which they do not retry. With room for more, the
+        # loop reaches each and refuses it itself (RESOURCE_EXHAUSTED: too many calls,
+        # or too many events waiting), which clients do retry.
+        waiting = 10 * config.max_concurrent_calls
         self._server = grpc.aio.server(
             maximum_concurrent_rpcs=config.max_concurrent_calls,
-            interceptors=[self._drain],
+            interceptors=[DecodeInterceptor(), self._drain],
             options=[
                 ("grpc.max_receive_message_length", limits.max_batch_bytes + 4096),
                 ("grpc.so_reuseport", 0),
+                ("grpc.server.max_pending_requests", waiting),
+                ("grpc.server.max_pending_requests_hard_limit", 2 * waiting),
             ],
         )
         self._server.add_generic_rpc_handlers((collector.rpc_handler(),))
@@ -71,8 +84,12 @@ class GrpcServer:
         self.port = 0
 
     async def start(self) -> int:
+        listen = self._config.listen
         try:
-            self.port = self._server.add_insecure_port(self._config.listen)
+            if self._credentials is None:
+                self.port = self._server.add_insecure_port(listen)
+            else:
+                self.port = self._server.add_secure_port(listen, self._credentials)
         except RuntimeError as exc:
             raise ConfigError(f"cannot listen on {self._config.listen}: {exc}") from exc
         await self._server.start()

@@ -16,11 +16,12 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import ssl
 import time
 from collections.abc import Callable
 
 import structlog
-from aiohttp import web
+from aiohttp import web, web_response
 
 from segd.collector import Collector
 from segd.config import HttpConfig, Limits
@@ -46,6 +47,11 @@ from segd.server.tracking_api import (
 )
 
 log = structlog.get_logger(__name__)
+
+# aiohttp names itself and Python's version in the Server header of every response,
+# including those it makes itself for requests it cannot parse (which no hook of the
+# application sees); the version of a server is nobody's business.
+web_response.SERVER_SOFTWARE = "segd"  # type: ignore[attr-defined]
 
 SUCCESS = b'{"success": true}'
 JSON = "application/json"
@@ -76,8 +82,11 @@ class HttpServer:
         limits: Limits,
         collector: Collector,
         clock: Callable[[], float] = time.monotonic,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
+        """`ssl_context` (segd.server.tls) makes the port speak HTTPS only."""
         self._config = config
+        self._ssl_context = ssl_context
         self._limits = limits
         self._collector = collector
         self._clock = clock
@@ -90,6 +99,8 @@ class HttpServer:
         app = web.Application(client_max_size=limits.max_batch_bytes + 4096)
         app.router.add_post("/v1/{call}", self.post)
         app.router.add_route("OPTIONS", "/v1/{call}", self.preflight)
+        # Everything else gets our JSON error rather than aiohttp's plain-text page.
+        app.router.add_route("*", "/{tail:.*}", self.elsewhere)
         self._runner = web.AppRunner(
             app,
             handle_signals=False,
@@ -99,10 +110,11 @@ class HttpServer:
         )
         self.host, self.port = split_listen(config.listen)
         self._draining = False
+        self._in_flight = 0
 
     async def start(self) -> int:
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
+        site = web.TCPSite(self._runner, self.host, self.port, ssl_context=self._ssl_context)
         try:
             await site.start()
         except OSError as exc:
@@ -133,7 +145,16 @@ class HttpServer:
                 return _reply(request, 200, SUCCESS)
             if name not in CALLS:
                 return _error(request, 404, "not_found", f"no such endpoint: /v1/{name}")
-            return await self._track(request, name)
+            # Refused before the body is read: under overload a refusal costs next to
+            # nothing, and the bodies held in memory are bounded.
+            if self._in_flight >= self._config.max_concurrent_requests:
+                raise Overloaded("too many requests at once; retry later")
+            self._collector.check_load()
+            self._in_flight += 1
+            try:
+                return await self._track(request, name)
+            finally:
+                self._in_flight -= 1
         except SegdError as exc:
             status, code = http_status_for(exc)
             headers = {}
@@ -176,6 +197,14 @@ class HttpServer:
             return _error(request, 400, rejection.reason, rejection.message)
         return _reply(request, 200, SUCCESS)
 
+    async def elsewhere(self, request: web.Request) -> web.Response:
+        """Any other path, or a method other than POST on a tracking path."""
+        if request.path.startswith("/v1/") and request.path.count("/") == 2:
+            response = _error(request, 405, "method_not_allowed", "use POST")
+            response.headers["Allow"] = "POST, OPTIONS"
+            return response
+        return _error(request, 404, "not_found", "no such endpoint")
+
     async def preflight(self, request: web.Request) -> web.Response:
         """A browser's CORS preflight: any origin may POST to the tracking API."""
         response = web.Response(status=204)
@@ -193,7 +222,6 @@ def _allow_origin(request: web.Request, response: web.Response) -> None:
     # welcome: the browser library runs on the customer's pages, wherever they are.
     response.headers["Access-Control-Allow-Origin"] = request.headers.get("Origin", "*")
     response.headers["Vary"] = "Origin"
-    response.headers["Server"] = "segd"  # not the library and its version
 
 
 def _reply(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import json
 import zlib
 from typing import Any
@@ -24,7 +25,7 @@ from typing import Any
 from segd.api.v1 import event_pb2
 from segd.errors import InvalidRequest, RequestTooLarge
 from segd.events import EventFormatError, from_json
-from segd.normalize import Rejection
+from segd.normalize import Rejection, describe_json_error
 
 #: The path after /v1/ → the call it makes; None for a batch. The one-letter paths
 #: are the browser library's.
@@ -96,8 +97,8 @@ def parse_body(body: bytes) -> dict[str, Any]:
         value = json.loads(body)
     except RecursionError as exc:
         raise InvalidRequest("the body is nested too deeply") from exc
-    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
-        raise InvalidRequest(f"the body is not valid JSON: {exc}") from exc
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, too many digits
+        raise InvalidRequest(f"the body is not valid JSON: {describe_json_error(exc)}") from exc
     if not isinstance(value, dict):
         raise InvalidRequest("the body must be a JSON object")
     return value
@@ -202,5 +203,7 @@ def _placeholder(call: Any) -> event_pb2.Event:
         ):
             value = call.get(key)
             if isinstance(value, str):
-                setattr(event, field, value[:200])
+                # An id with an unpaired surrogate cannot be shown, as it cannot be stored.
+                with contextlib.suppress(UnicodeEncodeError):
+                    setattr(event, field, value[:200])
     return event

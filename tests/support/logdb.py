@@ -17,8 +17,3 @@ def stored_events(data_dir: Path) -> list[event_pb2.Event]:
 def stored_message_ids(data_dir: Path) -> list[str]:
     with sqlite3.connect(data_dir / "segd.db") as conn:
         return [m for (m,) in conn.execute("SELECT message_id FROM events ORDER BY seq")]
-
-
-def integrity(data_dir: Path) -> str:
-    with sqlite3.connect(data_dir / "segd.db") as conn:
-        return str(conn.execute("PRAGMA integrity_check").fetchone()[0])

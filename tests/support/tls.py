@@ -1,76 +1,83 @@
-"""A real TLS terminator in front of a daemon, as deployments put one (segd speaks
-plaintext gRPC itself): a self-signed certificate made with the openssl command,
-and a TCP proxy that unwraps TLS (ALPN h2, as gRPC requires) and forwards bytes."""
+"""Certificates for TLS tests, made with the openssl command: a CA, a server certificate
+for localhost and 127.0.0.1, a client certificate it signed, and a client certificate
+of another CA (which a mutual-TLS port must refuse). EC keys: quick to make."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import shutil
-import ssl
 import subprocess
-import threading
-from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+import grpc
 
-def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
-    """(certificate, key) for localhost and 127.0.0.1, valid for a day."""
-    if shutil.which("openssl") is None:
-        raise RuntimeError("the openssl command is needed to make a test certificate")
-    cert, key = directory / "cert.pem", directory / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-         "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-         "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True, timeout=60,
+KEY = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+
+
+@dataclass(frozen=True)
+class Pki:
+    ca: Path
+    server_cert: Path
+    server_key: Path
+    client_cert: Path
+    client_key: Path
+    rogue_cert: Path
+    rogue_key: Path
+
+    def grpc_config(self, mutual: bool = False) -> str:
+        """The [grpc] lines of a segd.toml serving TLS (mutual: client certificates too)."""
+        lines = ["[grpc]", f'tls_cert = "{self.server_cert}"', f'tls_key = "{self.server_key}"']
+        if mutual:
+            lines.append(f'tls_client_ca = "{self.ca}"')
+        return "\n".join(lines) + "\n"
+
+    def channel_credentials(self, client: str | None = None) -> grpc.ChannelCredentials:
+        """Trusting our CA; `client` is "client", "rogue" or None (no client certificate)."""
+        cert_chain = private_key = None
+        if client is not None:
+            cert_chain = getattr(self, f"{client}_cert").read_bytes()
+            private_key = getattr(self, f"{client}_key").read_bytes()
+        return grpc.ssl_channel_credentials(self.ca.read_bytes(), private_key, cert_chain)
+
+
+def _openssl(*args: str) -> None:
+    subprocess.run(["openssl", *args], check=True, capture_output=True, timeout=60)
+
+
+def _ca(directory: Path, name: str) -> tuple[Path, Path]:
+    cert, key = directory / f"{name}.pem", directory / f"{name}.key"
+    _openssl(
+        "req", "-x509", *KEY, "-days", "1", "-subj", f"/CN={name}",
+        "-addext", "basicConstraints=critical,CA:TRUE",
+        "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+        "-keyout", str(key), "-out", str(cert),
     )  # fmt: skip
     return cert, key
 
 
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    try:
-        while data := await reader.read(65536):
-            writer.write(data)
-            await writer.drain()
-    except (ConnectionError, ssl.SSLError):
-        pass
-    finally:
-        writer.close()
+def _leaf(directory: Path, name: str, ca: tuple[Path, Path], extensions: str) -> tuple[Path, Path]:
+    cert, key, csr = (directory / f"{name}{ext}" for ext in (".pem", ".key", ".csr"))
+    ext_file = directory / f"{name}.ext"
+    ext_file.write_text(extensions)
+    _openssl("req", *KEY, "-subj", f"/CN={name}", "-keyout", str(key), "-out", str(csr))
+    _openssl(
+        "x509", "-req", "-in", str(csr), "-CA", str(ca[0]), "-CAkey", str(ca[1]),
+        "-CAcreateserial", "-days", "1", "-extfile", str(ext_file), "-out", str(cert),
+    )  # fmt: skip
+    return cert, key
 
 
-@contextlib.contextmanager
-def tls_terminator(cert: Path, key: Path, upstream: str) -> Iterator[str]:
-    """Listen with TLS on 127.0.0.1:0, forward to `upstream`; yields HOST:PORT."""
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(cert, key)
-    context.set_alpn_protocols(["h2"])
-    host, port = upstream.rsplit(":", 1)
-    loop = asyncio.new_event_loop()
-    ready = threading.Event()
-    address: list[str] = []
-
-    async def handle(client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
-        server_r, server_w = await asyncio.open_connection(host, int(port))
-        await asyncio.gather(_pipe(client_r, server_w), _pipe(server_r, client_w))
-
-    async def serve() -> asyncio.Server:
-        server = await asyncio.start_server(handle, "127.0.0.1", 0, ssl=context)
-        address.append(f"127.0.0.1:{server.sockets[0].getsockname()[1]}")
-        return server
-
-    def run() -> None:
-        asyncio.set_event_loop(loop)
-        server = loop.run_until_complete(serve())
-        ready.set()
-        loop.run_forever()
-        server.close()
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    ready.wait(10)
-    try:
-        yield address[0]
-    finally:
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(10)
+def make_pki(directory: Path) -> Pki:
+    if shutil.which("openssl") is None:
+        raise RuntimeError("the openssl command is needed to make test certificates")
+    directory.mkdir(parents=True, exist_ok=True)
+    ca, rogue_ca = _ca(directory, "test-ca"), _ca(directory, "rogue-ca")
+    server = _leaf(
+        directory,
+        "server",
+        ca,
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n",
+    )
+    client = _leaf(directory, "client", ca, "extendedKeyUsage=clientAuth\n")
+    rogue = _leaf(directory, "rogue", rogue_ca, "extendedKeyUsage=clientAuth\n")
+    return Pki(ca[0], *server, *client, *rogue)
