@@ -32,8 +32,8 @@ test: dev
 	$(BIN)/python -m pytest -q
 
 lint: dev
-	$(BIN)/ruff check segd tests bench
-	$(BIN)/ruff format --check segd tests bench
+	$(BIN)/ruff check segd segtui tests bench
+	$(BIN)/ruff format --check segd segtui tests bench
 	$(BIN)/mypy
 
 # Generated code lives in segd/api/ and is checked in; never edit it by hand.

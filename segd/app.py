@@ -92,6 +92,7 @@ class Daemon:
             debugger,
             lambda: server.address,
             lambda: http.address if http is not None else None,
+            destinations_changed=router.wake,
         )
         server = GrpcServer(
             config.grpc, config.limits, CollectorService(collector), AdminService(admin), grpc_tls

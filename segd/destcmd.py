@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from segd import destinations_core as core
-from segd.errors import InvalidRequest
-from segd.router.filters import KINDS, FilterError, FilterSpec, compile_filter
+from segd.errors import InvalidFields, InvalidRequest
+from segd.router.filters import KINDS, FilterSpec
 from segd.store import Store
 
 if TYPE_CHECKING:
@@ -41,9 +41,14 @@ def add_commands(commands: Any, common: Callable[[argparse.ArgumentParser], None
     command("list", "list destinations", named=False)
     command("enable", "enable a destination (it starts from new events)")
     command("disable", "disable a destination")
-    update = command("update", "change a destination's settings or sources")
+    update = command("update", "change a destination's name, settings or sources")
+    update.add_argument("--name", dest="new_name", help="rename it")
     update.add_argument("--settings", help="JSON object merged over the current settings")
     update.add_argument("--source", action="append", help="replace the sources (repeatable)")
+    connect = command("connect", "connect sources to a destination")
+    connect.add_argument("--source", action="append", required=True, help="slug (repeatable)")
+    disconnect = command("disconnect", "disconnect sources from a destination")
+    disconnect.add_argument("--source", action="append", required=True, help="slug (repeatable)")
     command("remove", "delete a destination, its filters, retries and dead letters")
     command("status", "delivery counts, latency and the last errors")
     command("warehouse-status", "a warehouse's last sync, rows per table, discards, last error")
@@ -52,15 +57,30 @@ def add_commands(commands: Any, common: Callable[[argparse.ArgumentParser], None
     replay = command("replay", "send dead letters again (all, or those given)")
     replay.add_argument("--id", type=int, action="append", dest="ids", help="dead letter id")
     add_filter = command("filter-add", "add a destination filter")
-    add_filter.add_argument("--kind", required=True, choices=KINDS)
-    add_filter.add_argument("--if", dest="condition", default="", help="FQL condition")
-    add_filter.add_argument("--fields", default="", help="comma-separated dotted paths")
-    add_filter.add_argument("--percent", type=float, help="sample: the share kept, 0..1")
-    add_filter.add_argument("--path", default="messageId", help="sample: the field hashed")
-    add_filter.add_argument("--title", default="")
+    _filter_arguments(add_filter)
+    update_filter = command("filter-update", "replace what a destination filter does")
+    update_filter.add_argument("filter_id", type=int)
+    _filter_arguments(update_filter)
     command("filter-list", "list a destination's filters")
     remove_filter = command("filter-remove", "delete a destination filter")
     remove_filter.add_argument("filter_id", type=int)
+
+
+def _filter_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--kind", required=True, choices=KINDS)
+    parser.add_argument("--if", dest="condition", default="", help="FQL condition")
+    parser.add_argument("--fields", default="", help="comma-separated dotted paths")
+    parser.add_argument("--percent", type=float, help="sample: the share kept, 0..1")
+    parser.add_argument("--path", default="messageId", help="sample: the field hashed")
+    parser.add_argument("--title", default="")
+    parser.add_argument("--disabled", action="store_true", help="save it without applying it")
+
+
+def _filter_spec(args: argparse.Namespace) -> FilterSpec:
+    fields = tuple(f.strip() for f in args.fields.split(",") if f.strip())
+    return FilterSpec(
+        args.kind, args.condition, fields, args.percent, args.path, args.title, not args.disabled
+    )
 
 
 def _json_object(text: str) -> Any:
@@ -76,74 +96,101 @@ def _when(ms: int) -> str:
 
 async def run(args: argparse.Namespace, store: Store, data_dir: Path) -> int:
     name = getattr(args, "name", "")
+    command = args.destination_command
+    if command == "types":
+        for plugin in core.catalog():
+            print(f"{plugin.name}\t{plugin.display_name}\t{plugin.category}\t{plugin.description}")
+    elif command == "add":
+        info = await core.create_destination(
+            store,
+            name,
+            args.type_name,
+            await core.source_ids(store, args.source),
+            _json_object(args.settings),
+            enabled=not args.disabled,
+        )
+        sources = ", ".join(info.source_slugs)
+        print(f"Destination {info.name!r} ({info.type}) created for {sources}.")
+    elif command == "list":
+        for info in await core.list_destinations(store):
+            state = "enabled" if info.enabled else "disabled"
+            sources = ",".join(info.source_slugs) or "-"
+            print(f"{info.name}\t{info.type}\t{state}\t{sources}\t{json.dumps(info.settings)}")
+    elif command == "warehouse-status":
+        from segd.warehouse_status import warehouse_status
+
+        _print_warehouse_status(await warehouse_status(store, name, data_dir))
+    elif command.startswith("filter-"):
+        return await _filter_command(args, store, await core.destination_id(store, name))
+    else:
+        await _named_command(args, store, await core.destination_id(store, name))
+    return 0
+
+
+async def _named_command(args: argparse.Namespace, store: Store, destination: int) -> None:
+    """The commands about one destination (named on the command line, here its id)."""
+    name = args.name
     match args.destination_command:
-        case "types":
-            for plugin in core.catalog():
-                print(
-                    f"{plugin.name}\t{plugin.display_name}\t{plugin.category}\t{plugin.description}"
-                )
-        case "add":
-            info = await core.create_destination(
-                store,
-                name,
-                args.type_name,
-                args.source,
-                _json_object(args.settings),
-                enabled=not args.disabled,
-            )
-            sources = ", ".join(info.source_slugs)
-            print(f"Destination {info.name!r} ({info.type}) created for {sources}.")
-        case "list":
-            for info in await core.list_destinations(store):
-                state = "enabled" if info.enabled else "disabled"
-                sources = ",".join(info.source_slugs) or "-"
-                print(f"{info.name}\t{info.type}\t{state}\t{sources}\t{json.dumps(info.settings)}")
         case "enable" | "disable":
-            info = await core.set_enabled(store, name, args.destination_command == "enable")
+            info = await core.set_enabled(store, destination, args.destination_command == "enable")
             print(f"Destination {info.name!r} {args.destination_command}d.")
         case "update":
             settings = None if args.settings is None else _json_object(args.settings)
-            await core.update_destination(store, name, settings, args.source)
-            print(f"Destination {name!r} updated.")
+            sources = None if args.source is None else await core.source_ids(store, args.source)
+            info = await core.update_destination(
+                store, destination, name=args.new_name, settings=settings, sources=sources
+            )
+            print(f"Destination {info.name!r} updated.")
+        case "connect" | "disconnect":
+            connect = args.destination_command == "connect"
+            change = core.connect_sources if connect else core.disconnect_sources
+            info = await change(store, destination, await core.source_ids(store, args.source))
+            slugs = ", ".join(info.source_slugs) or "no source"
+            print(f"Destination {info.name!r} now receives from {slugs}.")
         case "remove":
-            await core.delete_destination(store, name)
+            await core.delete_destination(store, destination)
             print(f"Destination {name!r} deleted.")
         case "status":
-            _print_status(await core.delivery_status(store, name))
-        case "warehouse-status":
-            from segd.warehouse_status import warehouse_status
-
-            _print_warehouse_status(await warehouse_status(store, name, data_dir))
+            _print_status(await core.delivery_status(store, destination))
         case "dead-letters":
-            for dead in await core.list_dead_letters(store, name, args.limit):
+            for dead in await core.list_dead_letters(store, destination, args.limit):
                 print(f"{dead.id}\t{_when(dead.failed_at_ms)}\t{dead.message_id}\t{dead.error}")
         case "replay":
-            count = await core.replay_dead_letters(store, name, args.ids)
+            count = await core.replay_dead_letters(store, destination, args.ids)
             print(f"{count} dead letters queued for delivery.")
-        case "filter-add":
-            fields = tuple(f.strip() for f in args.fields.split(",") if f.strip())
-            spec = FilterSpec(
-                args.kind, args.condition, fields, args.percent, args.path, args.title
-            )
+
+
+async def _filter_command(args: argparse.Namespace, store: Store, destination: int) -> int:
+    name = args.name
+    match args.destination_command:
+        case "filter-add" | "filter-update":
             try:
-                compile_filter(spec)
-            except FilterError as exc:
+                if args.destination_command == "filter-add":
+                    row = await core.add_filter(store, destination, _filter_spec(args))
+                    print(f"Filter {row.id} added to {name!r}.")
+                else:
+                    row = await core.update_filter(
+                        store, destination, args.filter_id, _filter_spec(args)
+                    )
+                    print(f"Filter {row.id} of {name!r} updated.")
+            except InvalidFields as exc:
                 print(f"segd: {exc}", file=sys.stderr)
-                if exc.position is not None:
-                    print(f"  {args.condition}\n  {' ' * exc.position}^", file=sys.stderr)
+                for violation in exc.violations:
+                    if violation.position is not None:
+                        caret = " " * violation.position + "^"
+                        print(f"  {args.condition}\n  {caret}", file=sys.stderr)
                 return 1
-            row = await core.add_filter(store, name, spec)
-            print(f"Filter {row.id} added to {name!r}.")
         case "filter-list":
-            for f in await core.list_filters(store, name):
+            for f in await core.list_filters(store, destination):
                 extra = (
                     f"percent={f.percent} path={f.path}"
                     if f.kind == "sample"
                     else ",".join(f.fields)
                 )
-                print(f"{f.id}\t{f.kind}\t{f.condition or 'all'}\t{extra}\t{f.title}")
+                state = "" if f.enabled else "\t(disabled)"
+                print(f"{f.id}\t{f.kind}\t{f.condition or 'all'}\t{extra}\t{f.title}{state}")
         case "filter-remove":
-            await core.remove_filter(store, name, args.filter_id)
+            await core.remove_filter(store, destination, args.filter_id)
             print(f"Filter {args.filter_id} removed from {name!r}.")
     return 0
 

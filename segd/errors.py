@@ -3,6 +3,7 @@
     SegdError
     ├── ConfigError            a setting is missing or wrong (raised at start-up)
     ├── InvalidRequest         the request as a whole is malformed        → INVALID_ARGUMENT
+    │   └── InvalidFields      named fields are wrong (each with why, and where in its text)
     ├── Unauthenticated        unknown write key or token                 → UNAUTHENTICATED
     ├── PermissionDenied       disabled source, missing role              → PERMISSION_DENIED
     ├── NotFound               the named thing does not exist             → NOT_FOUND
@@ -17,6 +18,11 @@ Front doors (gRPC, HTTP) map these to their status codes in one table each; mess
 are written for the client and never carry internals.
 """
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 
 class SegdError(Exception):
     """Base of every error segd raises on purpose."""
@@ -28,6 +34,24 @@ class ConfigError(SegdError):
 
 class InvalidRequest(SegdError):
     """The request is malformed as a whole (not one event of a batch)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One wrong field of a request: a dotted path ("settings.urls[0]", "condition"), why,
+    and for a text field, the 0-based character the problem is at (None: the whole value)."""
+
+    field: str
+    description: str
+    position: int | None = None
+
+
+class InvalidFields(InvalidRequest):
+    """Named fields of the request are wrong; a form can show each problem by its field."""
+
+    def __init__(self, message: str, violations: Sequence[Violation]) -> None:
+        super().__init__(message)
+        self.violations = tuple(violations)
 
 
 class Unauthenticated(SegdError):

@@ -158,20 +158,25 @@ class LogWriter:
                     self._pending_events -= size
 
     async def _commit(self, group: list[_Request]) -> None:
+        # Each event's dedup key, computed once: looked up now, indexed after the commit.
+        keys = [dedup_key(e.source_id, e.message_id) for r in group for e in r.entries]
         try:
             if self._dedup_behind:
                 await self._catch_up_dedup()
-            seen = await self._stored_identities(group)
+            seen = await self._stored_identities(group, keys)
         except (sqlite3.Error, OSError) as exc:
             self._fail(group, exc)
             return
         rows: list[LogRow] = []
         stored: list[tuple[int, Entry]] = []
+        new_keys: list[tuple[int, int]] = []
         answers: list[list[bool]] = []
         seq = self._next_seq
+        next_key = iter(keys)
         for request in group:
             answer = []
             for e in request.entries:
+                key = next(next_key)
                 if e.identity in seen:
                     answer.append(False)
                     continue
@@ -181,6 +186,7 @@ class LogWriter:
                      e.anonymous_id, e.received_at_ms, e.payload)
                 )  # fmt: skip
                 stored.append((seq, e))
+                new_keys.append((key, seq))
                 answer.append(True)
                 seq += 1
             answers.append(answer)
@@ -197,16 +203,17 @@ class LogWriter:
         if self._on_commit is not None and stored:
             self._on_commit(stored)
         try:
-            await self._store.dedup.add(
-                [(dedup_key(*e.identity), s) for s, e in stored], covered_seq=seq - 1
-            )
+            await self._store.dedup.add(new_keys, covered_seq=seq - 1)
         except (sqlite3.Error, OSError) as exc:
             log.error("dedup.add_failed", error=str(exc))
             self._dedup_behind = True
 
-    async def _stored_identities(self, group: list[_Request]) -> set[tuple[int, str]]:
+    async def _stored_identities(
+        self, group: list[_Request], keys: list[int]
+    ) -> set[tuple[int, str]]:
         """(source, messageId) pairs of the group that the log holds already."""
-        wanted = {dedup_key(*e.identity): e.identity for r in group for e in r.entries}
+        identities = (e.identity for r in group for e in r.entries)
+        wanted = dict(zip(keys, identities, strict=True))
         hits = await self._store.dedup.lookup(list(wanted))
         if not hits:
             return set()

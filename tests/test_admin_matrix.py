@@ -63,6 +63,11 @@ OWNERS = frozenset({"owner", "group_owner"})
 SOURCE_ADMINS_ALL = OWNERS | {"source_admin_all"}
 SOURCE_ADMINS_S1 = SOURCE_ADMINS_ALL | {"source_admin_s1", "group_source_admin_s1"}
 SOURCE_READERS_S1 = SOURCE_ADMINS_S1 | {"source_read_all", "source_read_s1"}
+# A destination is managed by admins of every source it touches, seen by readers of any.
+DESTINATION_ADMINS_S1 = SOURCE_ADMINS_S1
+DESTINATION_READERS_S1 = SOURCE_READERS_S1
+# Touching S1 and S2 at once (connecting S2 to a destination of S1): admin on both.
+DESTINATION_ADMINS_S1_AND_S2 = SOURCE_ADMINS_ALL
 
 #: Who may call each method (everyone else: PERMISSION_DENIED).
 EXPECTED: dict[str, frozenset[str]] = {
@@ -93,6 +98,22 @@ EXPECTED: dict[str, frozenset[str]] = {
     "DeleteSource": SOURCE_ADMINS_ALL,
     "RotateWriteKey": SOURCE_ADMINS_S1,
     "GetWriteKey": SOURCE_ADMINS_S1,
+    "ListDestinationCatalog": EVERYONE,
+    "CreateDestination": DESTINATION_ADMINS_S1,
+    "ListDestinations": EVERYONE,
+    "GetDestination": DESTINATION_READERS_S1,
+    "UpdateDestination": DESTINATION_ADMINS_S1,
+    "SetDestinationEnabled": DESTINATION_ADMINS_S1,
+    "ConnectDestinationSources": DESTINATION_ADMINS_S1_AND_S2,
+    "DisconnectDestinationSources": DESTINATION_ADMINS_S1_AND_S2,
+    "DeleteDestination": DESTINATION_ADMINS_S1,
+    "ListDestinationFilters": DESTINATION_READERS_S1,
+    "CreateDestinationFilter": DESTINATION_ADMINS_S1,
+    "UpdateDestinationFilter": DESTINATION_ADMINS_S1,
+    "DeleteDestinationFilter": DESTINATION_ADMINS_S1,
+    "GetDeliveryStatus": DESTINATION_READERS_S1,
+    "ListDeadLetters": DESTINATION_READERS_S1,
+    "ReplayDeadLetters": DESTINATION_ADMINS_S1,
     "TailEvents": SOURCE_READERS_S1,
     "SearchEvents": SOURCE_READERS_S1,
     "GetSchema": SOURCE_READERS_S1,
@@ -107,6 +128,8 @@ class World:
     s1: int
     s2: int
     counter: Iterator[int]
+    #: A (disabled) webhook destination of S1 that calls read and edit.
+    d1: int = 0
 
     def fresh_member(self) -> int:
         token = self.invite(f"someone{next(self.counter)}@example.com")
@@ -119,6 +142,25 @@ class World:
     def fresh_group(self) -> int:
         name = f"group {next(self.counter)}"
         return int(self.owner.CreateGroup(name=name).group.id)
+
+    def fresh_destination(self, *sources: int) -> int:
+        """A disabled webhook destination (no worker), connected to `sources`."""
+        reply = self.owner.CreateDestination(
+            name=f"hook {next(self.counter)}",
+            type="webhook",
+            source_ids=sources,
+            settings_json=HOOK_SETTINGS,
+            enabled=False,
+        )
+        return int(reply.destination.id)
+
+    def fresh_filter(self) -> int:
+        spec = pb.FilterSpec(kind=pb.FILTER_KIND_DROP, condition="event = 'Nope'")
+        return int(self.owner.CreateDestinationFilter(destination_id=self.d1, spec=spec).filter.id)
+
+
+HOOK_SETTINGS = '{"urls": ["http://127.0.0.1:9/hook"]}'
+DROP_NOTHING = pb.FilterSpec(kind=pb.FILTER_KIND_DROP, condition="event = 'Never Sent'")
 
 
 # How to make an OK-able request for each method; `caller` is who will call it.
@@ -157,6 +199,42 @@ REQUESTS: dict[str, Callable[[World, AdminClient], Message]] = {
     "TailEvents": lambda w, c: pb.TailEventsRequest(source_id=w.s1, recent=1),
     "SearchEvents": lambda w, c: pb.SearchEventsRequest(source_id=w.s1, query="user-1"),
     "GetSchema": lambda w, c: pb.GetSchemaRequest(source_id=w.s1),
+    "CreateDestination": lambda w, c: pb.CreateDestinationRequest(
+        name=f"created {next(w.counter)}",
+        type="webhook",
+        source_ids=[w.s1],
+        settings_json=HOOK_SETTINGS,
+        enabled=False,
+    ),
+    "GetDestination": lambda w, c: pb.GetDestinationRequest(destination_id=w.d1),
+    "UpdateDestination": lambda w, c: pb.UpdateDestinationRequest(
+        destination_id=w.d1, settings_json='{"timeout_seconds": 5}'
+    ),
+    "SetDestinationEnabled": lambda w, c: pb.SetDestinationEnabledRequest(
+        destination_id=w.d1, enabled=False
+    ),
+    "ConnectDestinationSources": lambda w, c: pb.ConnectDestinationSourcesRequest(
+        destination_id=w.fresh_destination(w.s1), source_ids=[w.s2]
+    ),
+    "DisconnectDestinationSources": lambda w, c: pb.DisconnectDestinationSourcesRequest(
+        destination_id=w.fresh_destination(w.s1, w.s2), source_ids=[w.s2]
+    ),
+    "DeleteDestination": lambda w, c: pb.DeleteDestinationRequest(
+        destination_id=w.fresh_destination(w.s1)
+    ),
+    "ListDestinationFilters": lambda w, c: pb.ListDestinationFiltersRequest(destination_id=w.d1),
+    "CreateDestinationFilter": lambda w, c: pb.CreateDestinationFilterRequest(
+        destination_id=w.d1, spec=DROP_NOTHING
+    ),
+    "UpdateDestinationFilter": lambda w, c: pb.UpdateDestinationFilterRequest(
+        destination_id=w.d1, filter_id=w.fresh_filter(), spec=DROP_NOTHING
+    ),
+    "DeleteDestinationFilter": lambda w, c: pb.DeleteDestinationFilterRequest(
+        destination_id=w.d1, filter_id=w.fresh_filter()
+    ),
+    "GetDeliveryStatus": lambda w, c: pb.GetDeliveryStatusRequest(destination_id=w.d1),
+    "ListDeadLetters": lambda w, c: pb.ListDeadLettersRequest(destination_id=w.d1),
+    "ReplayDeadLetters": lambda w, c: pb.ReplayDeadLettersRequest(destination_id=w.d1),
 }
 
 
@@ -188,6 +266,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                 collector_pb2.SendBatchRequest(write_key=write_key, events=[track()])
             )
             world = World(owner, {"owner": owner}, s1, s2, itertools.count())
+            world.d1 = world.fresh_destination(s1)
             for name, persona in PERSONAS.items():
                 if name == "owner":
                     continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from segd.admin.members import owner_ids
+from segd.admin.policy import SERVICE, permits, rule_for
 from segd.admin.roles import (
     Grant,
     Need,
@@ -17,6 +18,7 @@ from segd.admin.roles import (
 )
 from segd.errors import InvalidRequest
 from segd.server.admin import bearer_token
+from tests.support.admin import request_type
 
 ALL = None
 
@@ -68,6 +70,86 @@ WAREHOUSE = Grant(Role.WAREHOUSE_ADMIN)
 )
 def test_allows(grants: tuple[Grant, ...], need: Need, source: int | None, allowed: bool) -> None:
     assert principal(*grants).allows(need, source) is allowed
+
+
+ADMIN_12 = Grant(Role.SOURCE_ADMIN, frozenset({1, 2}))
+READ_2 = Grant(Role.SOURCE_READ_ONLY, frozenset({2}))
+D_ADMIN, D_READ = Need.DESTINATION_ADMIN, Need.DESTINATION_READ
+
+
+@pytest.mark.parametrize(
+    ("grants", "need", "sources", "allowed"),
+    [
+        ((OWNER,), D_ADMIN, {1, 2}, True),
+        ((OWNER,), D_ADMIN, set(), True),
+        ((ADMIN_ALL,), D_ADMIN, {1, 2}, True),
+        ((ADMIN_ALL,), D_ADMIN, set(), True),
+        # Admin on every source touched: both ends of a connection.
+        ((ADMIN_1,), D_ADMIN, {1}, True),
+        ((ADMIN_1,), D_ADMIN, {1, 2}, False),
+        ((ADMIN_12,), D_ADMIN, {1, 2}, True),
+        ((ADMIN_1, Grant(Role.SOURCE_ADMIN, frozenset({2}))), D_ADMIN, {1, 2}, True),
+        # Touching no source (a destination without one) needs all sources.
+        ((ADMIN_1,), D_ADMIN, set(), False),
+        ((ADMIN_1,), D_READ, set(), False),
+        ((READ_ALL,), D_READ, set(), True),
+        # Reading needs a role on any one source; read-only never manages.
+        ((READ_1,), D_READ, {1, 2}, True),
+        ((READ_2,), D_READ, {1}, False),
+        ((ADMIN_1,), D_READ, {2, 1}, True),
+        ((READ_ALL,), D_ADMIN, {1}, False),
+        ((READ_ALL, ADMIN_1), D_ADMIN, {1}, True),
+        ((), D_READ, {1}, False),
+        ((WAREHOUSE,), D_READ, {1}, False),
+        ((WAREHOUSE,), D_ADMIN, set(), False),
+    ],
+)
+def test_allows_sources(
+    grants: tuple[Grant, ...], need: Need, sources: set[int], allowed: bool
+) -> None:
+    assert principal(*grants).allows_sources(need, sources) is allowed
+
+
+def test_allows_sources_is_for_destination_needs_only() -> None:
+    with pytest.raises(ValueError, match="not about a set of sources"):
+        principal(OWNER).allows_sources(Need.SOURCE_READ, {1})
+
+
+@pytest.mark.parametrize(
+    ("method", "request_fields", "current", "grants", "allowed"),
+    [
+        # The destination's current sources and those the request names both count.
+        ("ConnectDestinationSources", {"source_ids": [2]}, {1}, (ADMIN_1,), False),
+        ("ConnectDestinationSources", {"source_ids": [2]}, {1}, (ADMIN_12,), True),
+        ("ConnectDestinationSources", {"source_ids": [1]}, {2}, (ADMIN_1,), False),
+        ("DisconnectDestinationSources", {"source_ids": [2]}, {1, 2}, (ADMIN_1,), False),
+        ("CreateDestination", {"source_ids": [1]}, set(), (ADMIN_1,), True),
+        ("CreateDestination", {"source_ids": [1, 2]}, set(), (ADMIN_1,), False),
+        ("CreateDestination", {}, set(), (ADMIN_1,), False),
+        ("CreateDestination", {}, set(), (ADMIN_ALL,), True),
+        ("UpdateDestination", {}, {1, 2}, (ADMIN_1,), False),
+        ("UpdateDestination", {}, {1}, (ADMIN_1,), True),
+        ("GetDestination", {}, {1, 2}, (READ_2,), True),
+        ("GetDeliveryStatus", {}, {1}, (READ_2,), False),
+        ("ReplayDeadLetters", {}, {1}, (READ_1,), False),
+        ("ListDestinations", {}, set(), (), True),
+        ("ListDestinationCatalog", {}, set(), (), True),
+    ],
+)
+def test_destination_rules(
+    method: str,
+    request_fields: dict[str, object],
+    current: set[int],
+    grants: tuple[Grant, ...],
+    allowed: bool,
+) -> None:
+    rule = rule_for(f"{SERVICE}.{method}")
+    assert rule is not None
+    make = request_type(method)
+    if "destination_id" in make.DESCRIPTOR.fields_by_name:
+        request_fields = {"destination_id": 5, **request_fields}
+    request = make(**request_fields)
+    assert permits(principal(*grants), rule, request, current) is allowed
 
 
 @pytest.mark.parametrize(

@@ -89,6 +89,10 @@ def test_update_merges_and_keeps_secrets(data_dir: Path) -> None:
         (["filter-add", "hook", "--kind", "sample"], "needs a percent between 0 and 1"),
         (["filter-add", "hook", "--kind", "drop_properties", "--fields", "email"],
          "must name an object and a key"),
+        (["filter-update", "hook", "99", "--kind", "drop"], "destination 'hook' has no filter 99"),
+        (["update", "hook", "--name", " "], "a destination needs a name of 1 to 100 characters"),
+        (["connect", "hook", "--source", "nope"], "no source with the slug 'nope'"),
+        (["connect", "ghost", "--source", "test_source"], "no destination named 'ghost'"),
     ],
 )  # fmt: skip
 def test_bad_input_gets_a_clear_error(unchanged_dir: Path, args: list[str], message: str) -> None:
@@ -129,3 +133,33 @@ def test_filters_round_trip(data_dir: Path) -> None:
 def test_remove_deletes_the_destination(data_dir: Path) -> None:
     segd_command("destination", "remove", "hook", data_dir=data_dir)
     assert segd_command("destination", "list", data_dir=data_dir) == ""
+
+
+def test_rename_connect_disconnect(data_dir: Path) -> None:
+    segd_command("source", "add", "Mobile App", data_dir=data_dir)
+    out = segd_command("destination", "connect", "hook", "--source", "mobile_app",
+                       data_dir=data_dir)  # fmt: skip
+    assert out == "Destination 'hook' now receives from test_source, mobile_app.\n"
+    out = segd_command("destination", "update", "hook", "--name", "crm", data_dir=data_dir)
+    assert out == "Destination 'crm' updated.\n"
+    out = segd_command("destination", "disconnect", "crm", "--source", "test_source",
+                       "--source", "mobile_app", data_dir=data_dir)  # fmt: skip
+    assert out == "Destination 'crm' now receives from no source.\n"
+    listing = segd_command("destination", "list", data_dir=data_dir)
+    assert listing.startswith("crm\twebhook\tenabled\t-\t")
+
+
+def test_filter_update_replaces_the_filter_and_refuses_bad_fql(data_dir: Path) -> None:
+    out = segd_command("destination", "filter-add", "hook", "--kind", "drop", "--if",
+                       "event = 'A'", data_dir=data_dir)  # fmt: skip
+    filter_id = out.split()[1]
+    segd_command("destination", "filter-update", "hook", filter_id, "--kind", "drop_properties",
+                 "--fields", "properties.email", "--disabled", data_dir=data_dir)  # fmt: skip
+    listing = segd_command("destination", "filter-list", "hook", data_dir=data_dir)
+    assert listing == f"{filter_id}\tdrop_properties\tall\tproperties.email\t\t(disabled)\n"
+    condition = "event = "
+    result = segd_failing("destination", "filter-update", "hook", filter_id, "--kind", "drop",
+                          "--if", condition, data_dir=data_dir)  # fmt: skip
+    assert result.returncode == 1
+    assert f"  {condition}\n  {' ' * 8}^" in result.stderr
+    assert segd_command("destination", "filter-list", "hook", data_dir=data_dir) == listing

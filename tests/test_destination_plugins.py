@@ -159,13 +159,20 @@ def test_webhook_failures(
     receiver: Receiver, behaviour: Any, retryable: bool, retry_after: float | None, error: str
 ) -> None:
     behaviour(receiver)
-    settings = {"urls": [receiver.url], "timeout_seconds": 0.3, "shared_secret": "zzz"}
+    settings = {
+        "urls": [receiver.url],
+        "timeout_seconds": 0.3,
+        "shared_secret": "zzz",
+        "headers": {"X-Team": "yyy"},
+    }
     result = asyncio.run(send(settings, [outbound(1)]))
     failure = result.failures[0]
     assert (failure.retryable, failure.retry_after) == (retryable, retry_after)
     assert error in failure.error
     assert failure.request_sample.startswith(f"POST {receiver.url}")
     assert "zzz" not in failure.request_sample and "X-Signature: ********" in failure.request_sample
+    # Custom header values are settings secrets, whatever the header is called.
+    assert "yyy" not in failure.request_sample and "X-Team: ********" in failure.request_sample
     if error.startswith("HTTP"):
         assert "failing on purpose" in failure.response_sample
 

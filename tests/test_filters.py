@@ -128,20 +128,32 @@ def test_sample_score_range() -> None:
 
 
 @pytest.mark.parametrize(
-    ("spec", "message", "position"),
+    ("spec", "message", "field", "position"),
     [
-        (FilterSpec("explode", ""), "unknown filter kind 'explode'", None),
-        (FilterSpec("drop", "type = "), "condition: expected a value", 7),
-        (FilterSpec("drop", "type = 'a' or or"), "condition: expected a value", 14),
-        (FilterSpec("sample", ""), "needs a percent between 0 and 1", None),
-        (FilterSpec("sample", "", percent=1.5), "needs a percent between 0 and 1", None),
-        (FilterSpec("sample", "", percent=0.5, path=""), "needs a path", None),
-        (FilterSpec("drop_properties", ""), "needs at least one field", None),
-        (FilterSpec("allow_properties", "", ("email",)), "must name an object and a key", None),
-        (FilterSpec("drop_properties", "", ("properties.",)), "must name an object", None),
+        (FilterSpec("explode", ""), "unknown filter kind 'explode'", "kind", None),
+        (FilterSpec("drop", "type = "), "condition: expected a value", "condition", 7),
+        (FilterSpec("drop", "type = 'a' or or"), "condition: expected a value", "condition", 14),
+        (FilterSpec("sample", ""), "needs a percent between 0 and 1", "percent", None),
+        (FilterSpec("sample", "", percent=1.5), "needs a percent between 0 and 1", "percent", None),
+        (FilterSpec("sample", "", percent=0.5, path=""), "needs a path", "path", None),
+        (FilterSpec("drop_properties", ""), "needs at least one field", "fields", None),
+        (
+            FilterSpec("allow_properties", "", ("email",)),
+            "must name an object and a key",
+            "fields",
+            None,
+        ),
+        (
+            FilterSpec("drop_properties", "", ("properties.",)),
+            "must name an object",
+            "fields",
+            None,
+        ),
     ],
 )
-def test_bad_filters_are_refused(spec: FilterSpec, message: str, position: int | None) -> None:
+def test_bad_filters_are_refused(
+    spec: FilterSpec, message: str, field: str, position: int | None
+) -> None:
     with pytest.raises(FilterError, match=message) as caught:
         compile_filter(spec)
-    assert caught.value.position == position
+    assert (caught.value.field, caught.value.position) == (field, position)

@@ -100,6 +100,14 @@ def test_flatten(obj: dict[str, Any], limit: int, keys: dict[str, str], truncate
         ),
         (event_pb2.Event(type=event_pb2.EVENT_TYPE_ALIAS, previous_id="a"), "", {}),
         (event_pb2.Event(type=TRACK, event="No Props"), "No Props", {}),
+        # Beyond 64 bits: valid JSON that the fast parser refuses.
+        (
+            event_pb2.Event(
+                type=TRACK, event="Big", properties='{"n": 123456789012345678901234567890}'
+            ),
+            "Big",
+            {"n": "integer"},
+        ),
     ],
 )
 def test_observe(event: event_pb2.Event, name: str, keys: dict[str, str]) -> None:

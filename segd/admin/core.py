@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from segd.admin.destinations import Destinations
 from segd.admin.insight import Insight
 from segd.admin.invites import Invites
 from segd.admin.mail import InviteMailer
@@ -20,7 +21,8 @@ MAX_AUDIT_PAGE = 1000
 
 
 class AdminCore:
-    """Members, invites, sources, the debugger and the schema, over one store."""
+    """Members, invites, sources, destinations, the debugger and the schema, over one
+    store."""
 
     def __init__(
         self,
@@ -30,9 +32,11 @@ class AdminCore:
         debugger: DebuggerHub,
         grpc_address: Callable[[], str],
         http_address: Callable[[], str | None],
+        destinations_changed: Callable[[], None] = lambda: None,
     ) -> None:
         """`grpc_address` and `http_address` give where the listeners are bound (the
-        latter None without an HTTP listener), for the snippets unless the config says."""
+        latter None without an HTTP listener), for the snippets unless the config says;
+        `destinations_changed` is called after every change to destinations."""
         admin = config.admin
         scheme = "https" if config.http.tls_cert else "http"
         self._store = store
@@ -49,6 +53,7 @@ class AdminCore:
                 admin.public_grpc_address or grpc_address(),
             ),
         )
+        self.destinations = Destinations(store, destinations_changed)
         self.insight = Insight(store, debugger, config.debugger.search_scan_events)
 
     async def audit_log(self, limit: int, before_id: int) -> list[AuditEntry]:

@@ -3,10 +3,17 @@
 A method missing from the table is refused (deny by default); tests enumerate the
 service's methods from its descriptor against every role, so a new method without a
 line here fails them.
+
+Destination rules name the sources a call touches: those in the request
+(`sources_field`) and, for a call on an existing destination (`destination_field`), the
+sources it is connected to now. Managing needs Source Admin on every one of them, so
+connecting a source to a destination needs admin on both; seeing needs a source role on
+any one of them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from google.protobuf.message import Message
@@ -21,6 +28,10 @@ class Rule:
     need: Need
     #: The request field naming the source the call acts on, for source-scoped needs.
     source_field: str | None = None
+    #: The request field listing the sources a destination call names.
+    sources_field: str | None = None
+    #: The request field naming a destination: its current sources count as touched.
+    destination_field: str | None = None
 
 
 _PUBLIC = Rule(Need.PUBLIC)
@@ -28,6 +39,11 @@ _MEMBER = Rule(Need.MEMBER)
 _OWNER = Rule(Need.OWNER)
 _SOURCE_READ = Rule(Need.SOURCE_READ, "source_id")
 _SOURCE_ADMIN = Rule(Need.SOURCE_ADMIN, "source_id")
+_DESTINATION_READ = Rule(Need.DESTINATION_READ, destination_field="destination_id")
+_DESTINATION_ADMIN = Rule(Need.DESTINATION_ADMIN, destination_field="destination_id")
+_DESTINATION_SOURCES = Rule(
+    Need.DESTINATION_ADMIN, sources_field="source_ids", destination_field="destination_id"
+)
 
 #: Keyed by the method's full name in the service descriptor.
 POLICY: dict[str, Rule] = {
@@ -60,6 +76,23 @@ POLICY: dict[str, Rule] = {
         "DeleteSource": _SOURCE_ADMIN,
         "RotateWriteKey": _SOURCE_ADMIN,
         "GetWriteKey": _SOURCE_ADMIN,
+        "ListDestinationCatalog": _MEMBER,
+        "CreateDestination": Rule(Need.DESTINATION_ADMIN, sources_field="source_ids"),
+        # Answers with the destinations the caller may see (possibly none).
+        "ListDestinations": _MEMBER,
+        "GetDestination": _DESTINATION_READ,
+        "UpdateDestination": _DESTINATION_ADMIN,
+        "SetDestinationEnabled": _DESTINATION_ADMIN,
+        "ConnectDestinationSources": _DESTINATION_SOURCES,
+        "DisconnectDestinationSources": _DESTINATION_SOURCES,
+        "DeleteDestination": _DESTINATION_ADMIN,
+        "ListDestinationFilters": _DESTINATION_READ,
+        "CreateDestinationFilter": _DESTINATION_ADMIN,
+        "UpdateDestinationFilter": _DESTINATION_ADMIN,
+        "DeleteDestinationFilter": _DESTINATION_ADMIN,
+        "GetDeliveryStatus": _DESTINATION_READ,
+        "ListDeadLetters": _DESTINATION_READ,
+        "ReplayDeadLetters": _DESTINATION_ADMIN,
         "TailEvents": _SOURCE_READ,
         "SearchEvents": _SOURCE_READ,
         "GetSchema": _SOURCE_READ,
@@ -72,8 +105,20 @@ def rule_for(method: str) -> Rule | None:
     return POLICY.get(method)
 
 
-def permits(principal: Principal, rule: Rule, request: Message) -> bool:
-    """Whether `principal` may make this call under `rule`."""
+def permits(
+    principal: Principal,
+    rule: Rule,
+    request: Message,
+    destination_sources: Collection[int] = (),
+) -> bool:
+    """Whether `principal` may make this call under `rule`; `destination_sources` are the
+    current sources of the destination the request names (for a rule with a
+    `destination_field`)."""
+    if rule.need in (Need.DESTINATION_READ, Need.DESTINATION_ADMIN):
+        touched = set(destination_sources)
+        if rule.sources_field is not None:
+            touched.update(int(i) for i in getattr(request, rule.sources_field))
+        return principal.allows_sources(rule.need, touched)
     source_id = None
     if rule.source_field is not None:
         source_id = int(getattr(request, rule.source_field))

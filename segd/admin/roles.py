@@ -7,7 +7,7 @@ the same role add up.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from enum import Enum, StrEnum
 
@@ -51,14 +51,14 @@ ROLES: tuple[RoleInfo, ...] = (
     RoleInfo(
         Role.SOURCE_ADMIN,
         "Source Admin",
-        "Edit, enable, delete and see the write key of all sources or the listed ones;"
-        " with all sources, also create sources.",
+        "Edit, enable, delete and see the write key of all sources or the listed ones, and"
+        " manage the destinations connected to them; with all sources, also create sources.",
         source_scoped=True,
     ),
     RoleInfo(
         Role.SOURCE_READ_ONLY,
         "Source Read-only",
-        "See all sources or the listed ones, their debugger and schema.",
+        "See all sources or the listed ones, their debugger, schema and destinations.",
         source_scoped=True,
     ),
     RoleInfo(Role.TRACKING_PLAN_ADMIN, "Tracking Plan Admin", "Edit tracking plans."),
@@ -149,6 +149,12 @@ class Need(Enum):
     SOURCE_ADMIN = "source_admin"
     #: Source Admin on all sources (creating sources).
     SOURCE_ADMIN_ALL = "source_admin_all"
+    #: Source Read-only or Source Admin covering at least one of the sources the call
+    #: touches (those it names, and the destination's); all sources if it touches none.
+    DESTINATION_READ = "destination_read"
+    #: Source Admin covering every source the call touches (those it names, and the
+    #: destination's); all sources if it touches none.
+    DESTINATION_ADMIN = "destination_admin"
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,8 +175,27 @@ class Principal:
     def can_read_source(self, source_id: int) -> bool:
         return self.allows(Need.SOURCE_READ, source_id)
 
+    def allows_sources(self, need: Need, source_ids: Collection[int]) -> bool:
+        """Whether this principal may do what a destination `need` asks, when the call
+        touches `source_ids` (every source needs admin; any one source allows reading)."""
+        if need not in (Need.DESTINATION_READ, Need.DESTINATION_ADMIN):
+            raise ValueError(f"{need} is not about a set of sources")
+        if self.is_owner:
+            return True
+        admin = self._grant(Role.SOURCE_ADMIN)
+        read = self._grant(Role.SOURCE_READ_ONLY)
+        if not source_ids:
+            # Touching no source (an unconnected destination) needs the role on all of them.
+            grants = (admin,) if need is Need.DESTINATION_ADMIN else (admin, read)
+            return any(g is not None and g.source_ids is None for g in grants)
+        if need is Need.DESTINATION_ADMIN:
+            return admin is not None and all(admin.covers(i) for i in source_ids)
+        return any(self.can_read_source(i) for i in source_ids)
+
     def allows(self, need: Need, source_id: int | None = None) -> bool:
         """Whether this principal may do what `need` asks, on `source_id` if it names one."""
+        if need in (Need.DESTINATION_READ, Need.DESTINATION_ADMIN):
+            return self.allows_sources(need, () if source_id is None else (source_id,))
         if need in (Need.PUBLIC, Need.MEMBER) or self.is_owner:
             return True
         if need is Need.OWNER:

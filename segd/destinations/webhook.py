@@ -167,15 +167,17 @@ class Webhook(Destination):
                     response.status, response.reason or "", response.headers, content
                 )
                 error = f"HTTP {response.status} from {url}"
-                return Failure(retryable, error, wait, _sample(url, headers, body), sample)
+                return Failure(retryable, error, wait, self._sample(url, headers, body), sample)
         except TimeoutError:
             error = f"no answer from {url} within {self.config.timeout_seconds:g} s"
-            return Failure(True, error, None, _sample(url, headers, body))
+            return Failure(True, error, None, self._sample(url, headers, body))
         except aiohttp.ClientError as exc:
             error = f"cannot reach {url}: {exc or type(exc).__name__}"
-            return Failure(True, error, None, _sample(url, headers, body))
+            return Failure(True, error, None, self._sample(url, headers, body))
 
-
-def _sample(url: str, headers: dict[str, str], body: bytes) -> str:
-    hidden = {n.lower() for n in headers if any(w in n.lower() for w in _SECRET_WORDS)}
-    return http.request_sample("POST", url, headers, body, hidden)
+    def _sample(self, url: str, headers: dict[str, str], body: bytes) -> str:
+        """The request for the delivery view: the value of every custom header (they are
+        settings secrets) and of any header named like a credential is hidden."""
+        custom = {name.lower() for name in self.config.headers}
+        hidden = {n.lower() for n in headers if any(w in n.lower() for w in _SECRET_WORDS)} | custom
+        return http.request_sample("POST", url, headers, body, hidden)

@@ -34,10 +34,12 @@ _ALWAYS = ("", "all")
 
 
 class FilterError(ValueError):
-    """A filter that cannot be saved; `position` is set when the condition is at fault."""
+    """A filter that cannot be saved: `field` names the FilterSpec field at fault, and
+    `position` is set when the condition is (the character the FQL error is at)."""
 
-    def __init__(self, message: str, position: int | None = None) -> None:
+    def __init__(self, message: str, field: str, position: int | None = None) -> None:
         super().__init__(message)
+        self.field = field
         self.position = position
 
 
@@ -69,7 +71,7 @@ def compile_filter(spec: FilterSpec) -> CompiledFilter:
             error (with its position).
     """
     if spec.kind not in KINDS:
-        raise FilterError(f"unknown filter kind {spec.kind!r} (kinds: {', '.join(KINDS)})")
+        raise FilterError(f"unknown filter kind {spec.kind!r} (kinds: {', '.join(KINDS)})", "kind")
     condition = spec.condition.strip()
     if condition.lower() in _ALWAYS:
         matches: fql.Predicate = _always
@@ -77,16 +79,16 @@ def compile_filter(spec: FilterSpec) -> CompiledFilter:
         try:
             matches = fql.parse(spec.condition)
         except fql.FqlError as exc:
-            raise FilterError(f"condition: {exc}", exc.position) from exc
+            raise FilterError(f"condition: {exc}", "condition", exc.position) from exc
     paths: tuple[tuple[str, ...], ...] = ()
     if spec.kind == "sample":
         if spec.percent is None or not 0.0 <= spec.percent <= 1.0:
-            raise FilterError("a sample filter needs a percent between 0 and 1")
+            raise FilterError("a sample filter needs a percent between 0 and 1", "percent")
         if not spec.path:
-            raise FilterError("a sample filter needs a path to hash (such as messageId)")
+            raise FilterError("a sample filter needs a path to hash (such as messageId)", "path")
     elif spec.kind in ("drop_properties", "allow_properties"):
         if not spec.fields:
-            raise FilterError(f"a {spec.kind} filter needs at least one field")
+            raise FilterError(f"a {spec.kind} filter needs at least one field", "fields")
         paths = tuple(_field_path(name) for name in spec.fields)
     return CompiledFilter(spec, matches, paths)
 
@@ -98,7 +100,9 @@ def _always(event: Mapping[str, Any]) -> bool:
 def _field_path(name: str) -> tuple[str, ...]:
     parts = tuple(name.split("."))
     if len(parts) < 2 or not all(parts):
-        raise FilterError(f"field {name!r} must name an object and a key, such as properties.email")
+        raise FilterError(
+            f"field {name!r} must name an object and a key, such as properties.email", "fields"
+        )
     return parts
 
 

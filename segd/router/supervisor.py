@@ -1,7 +1,8 @@
 """The router: one worker per enabled destination, kept in step with the database.
 
 Destinations are configured in the database (by the CLI or the admin API, possibly
-from another process), so the router reloads them periodically: a new or re-enabled
+from another process), so the router reloads them periodically, and at once when the
+daemon's own Admin API changes one (`wake`): a new or re-enabled
 destination gets a worker, a changed one (any change bumps its version) gets a fresh
 worker, a disabled or deleted one is drained and stopped.
 """
@@ -9,6 +10,7 @@ worker, a disabled or deleted one is drained and stopped.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -48,6 +50,7 @@ class Router:
         self._slugs: dict[int, str] = {}
         self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
+        self._wake = asyncio.Event()
 
     def notify_committed(self, committed: Sequence[Any]) -> None:
         """The log writer's on_commit hook: wake the workers (cheap; called per commit)."""
@@ -67,9 +70,16 @@ class Router:
             workers, self._workers = list(self._workers.values()), {}
             await asyncio.gather(*(w.stop(self._config.drain_seconds) for w in workers))
 
+    def wake(self) -> None:
+        """Reload now rather than at the next period: the daemon itself changed a
+        destination (changes from another process wait for the period)."""
+        self._wake.set()
+
     async def _reload_loop(self) -> None:
         while True:
-            await asyncio.sleep(self._config.reload_seconds)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._config.reload_seconds)
+            self._wake.clear()
             try:
                 await self.reload()
             except Exception:

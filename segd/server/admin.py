@@ -22,6 +22,7 @@ from segd.admin.roles import Need, Principal
 from segd.api.v1 import admin_pb2 as pb
 from segd.errors import PermissionDenied
 from segd.server import admin_convert as convert
+from segd.server.admin_destinations import DestinationMethods
 from segd.server.status import abort_for, parse
 
 SERVICE = pb.DESCRIPTOR.services_by_name["Admin"]
@@ -42,7 +43,9 @@ def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
-class AdminService:
+class AdminService(DestinationMethods):
+    """The servicer; the destination methods live in `DestinationMethods`."""
+
     def __init__(self, core: AdminCore) -> None:
         self._core = core
 
@@ -52,7 +55,11 @@ class AdminService:
         if rule is not None and rule.need is Need.PUBLIC:
             return None
         caller = await self._core.members.authenticate(bearer_token(context.invocation_metadata()))
-        if rule is None or not permits(caller, rule, request):
+        destination_sources: frozenset[int] = frozenset()
+        if rule is not None and rule.destination_field is not None and not caller.is_owner:
+            destination_id = int(getattr(request, rule.destination_field))
+            destination_sources = await self._core.destinations.sources_of(destination_id)
+        if rule is None or not permits(caller, rule, request, destination_sources):
             raise PermissionDenied(f"your roles do not allow {method.rsplit('.', 1)[-1]}")
         return caller
 

@@ -2,7 +2,8 @@
 
 `GRPC_STATUS` for the gRPC services (and the `handler` wrapper that uses it),
 `HTTP_STATUS` for the Segment-compatible HTTP Tracking API. The HTTP statuses are
-Segment's: an oversized request is a 400 there, not a 413.
+Segment's: an oversized request is a 400 there, not a 413. An `InvalidFields` error
+also carries its violations as a google.rpc.Status (see `rich_status`).
 """
 
 from __future__ import annotations
@@ -13,9 +14,13 @@ from typing import Any, NoReturn, TypeVar
 
 import grpc
 import structlog
+from google.protobuf.any_pb2 import Any as AnyMessage
 from google.protobuf.message import DecodeError, Message
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc_status import rpc_status
 
 from segd import errors
+from segd.api.v1 import admin_pb2
 
 log = structlog.get_logger(__name__)
 
@@ -78,8 +83,37 @@ def http_status_for(exc: errors.SegdError) -> tuple[int, str]:
     return _lookup(HTTP_STATUS, exc, (500, "internal"))
 
 
+def rich_status(exc: errors.InvalidFields) -> grpc.Status:
+    """INVALID_ARGUMENT with a google.rpc.Status whose details are a google.rpc.BadRequest
+    (one violation per field) and a TextPosition for each violation that has a position;
+    clients read it with `grpc_status.rpc_status.from_call`."""
+    bad_request = error_details_pb2.BadRequest(
+        field_violations=[
+            error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
+            for v in exc.violations
+        ]
+    )
+    details = [bad_request]
+    details += [
+        admin_pb2.TextPosition(field=v.field, position=v.position)
+        for v in exc.violations
+        if v.position is not None
+    ]
+    packed = []
+    for detail in details:
+        any_detail = AnyMessage()
+        any_detail.Pack(detail)
+        packed.append(any_detail)
+    return rpc_status.to_status(
+        status_pb2.Status(code=code_pb2.INVALID_ARGUMENT, message=str(exc), details=packed)
+    )
+
+
 async def abort_for(context: grpc.aio.ServicerContext[Any, Any], exc: BaseException) -> NoReturn:
     """End the call with the status for `exc` (INTERNAL, and a log line, if unexpected)."""
+    if isinstance(exc, errors.InvalidFields):
+        rich = rich_status(exc)
+        await context.abort(rich.code, rich.details, rich.trailing_metadata)
     if isinstance(exc, errors.SegdError):
         await context.abort(status_for(exc), str(exc))
     log.exception("grpc.handler_failed")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import aiosqlite
@@ -21,6 +21,12 @@ class AuditRecord:
     target: str
     before: dict[str, Any] | None
     after: dict[str, Any] | None
+
+    def created(self, new_id: int) -> AuditRecord:
+        """A creation's record once its id is known (inside the transaction): the target
+        gains the id ("destination" → "destination:7") and so does the after state."""
+        after = dict(self.after or {}, id=new_id)
+        return replace(self, target=f"{self.target}:{new_id}", after=after)
 
 
 @dataclass(frozen=True, slots=True)

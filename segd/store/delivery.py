@@ -6,10 +6,11 @@ parked for retry are stored before (never after) the cursor moves past them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from segd.store.audit import AuditRecord, record
 from segd.store.db import Database
 
 #: Failures kept per destination for the delivery view.
@@ -315,9 +316,16 @@ class DeliveryStore:
             rows = await cursor.fetchall()
         return [_dead(tuple(r)) for r in rows]
 
-    async def replay(self, destination_id: int, ids: Sequence[int] | None, now_ms: int) -> int:
+    async def replay(
+        self,
+        destination_id: int,
+        ids: Sequence[int] | None,
+        now_ms: int,
+        audit: Callable[[int], AuditRecord] | None = None,
+    ) -> int:
         """Move dead letters (all, or those of `ids`) back to the retries, due now, with a
-        fresh retry window; the dead letters are marked replayed. Returns how many."""
+        fresh retry window; the dead letters are marked replayed. Returns how many.
+        `audit` makes the audit record from that number (written in the same transaction)."""
         chosen = "" if ids is None else f" AND id IN ({','.join('?' * len(ids))})"
         args: tuple[Any, ...] = (destination_id, *(ids or ()))
         where = f"WHERE destination_id = ? AND replayed_at IS NULL{chosen}"
@@ -332,7 +340,10 @@ class DeliveryStore:
             async with conn.execute(
                 f"UPDATE dead_letters SET replayed_at = ? {where}", (now_ms, *args)
             ) as cursor:
-                return int(cursor.rowcount)
+                replayed = int(cursor.rowcount)
+            if audit is not None:
+                await record(conn, audit(replayed), now_ms)
+        return replayed
 
 
 def _retry(row: tuple[Any, ...]) -> RetryRow:

@@ -1,4 +1,8 @@
-"""Destination instances: their plugin, settings, sources and filters."""
+"""Destination instances: their plugin, settings, sources and filters.
+
+Every change bumps the destination's version (the router restarts its worker on it) and
+records its audit entry, when given, in the same transaction.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from typing import Any
 import aiosqlite
 
 from segd.errors import AlreadyExists
+from segd.store.audit import AuditRecord, record
 from segd.store.db import Database
 
 #: The log's last seq, for a new consumer that starts at the end of the log.
@@ -58,8 +63,10 @@ class DestinationStore:
         source_ids: Sequence[int],
         enabled: bool,
         now_ms: int,
+        audit: AuditRecord | None = None,
     ) -> int:
-        """A new destination whose cursor starts at the end of the log: it gets new events."""
+        """A new destination whose cursor starts at the end of the log: it gets new events.
+        The audit record's target gains the new id."""
         try:
             async with self._db.transaction() as conn:
                 async with conn.execute(
@@ -76,6 +83,8 @@ class DestinationStore:
                     f" VALUES (?, {_END_OF_LOG})",
                     (destination_id,),
                 )
+                if audit is not None:
+                    await record(conn, audit.created(destination_id), now_ms)
         except sqlite3.IntegrityError as exc:
             raise AlreadyExists(f"a destination named {name!r} exists already") from exc
         return destination_id
@@ -97,36 +106,58 @@ class DestinationStore:
         destination_id: int,
         now_ms: int,
         *,
+        name: str | None = None,
         settings: dict[str, Any] | None = None,
         source_ids: Sequence[int] | None = None,
         enabled: bool | None = None,
+        audit: AuditRecord | None = None,
     ) -> None:
         """Change what is given and bump the version.
 
         Enabling a disabled destination moves its cursor to the end of the log: like
         Segment, a destination does not receive what was sent while it was disabled.
         """
-        async with self._db.transaction() as conn:
-            if settings is not None:
+        try:
+            async with self._db.transaction() as conn:
+                await self._update(conn, destination_id, name, settings, source_ids, enabled)
+                await self._bump(conn, destination_id, now_ms)
+                if audit is not None:
+                    await record(conn, audit, now_ms)
+        except sqlite3.IntegrityError as exc:
+            raise AlreadyExists(f"a destination named {name!r} exists already") from exc
+
+    async def _update(
+        self,
+        conn: aiosqlite.Connection,
+        destination_id: int,
+        name: str | None,
+        settings: dict[str, Any] | None,
+        source_ids: Sequence[int] | None,
+        enabled: bool | None,
+    ) -> None:
+        if name is not None:
+            await conn.execute(
+                "UPDATE destinations SET name = ? WHERE id = ?", (name, destination_id)
+            )
+        if settings is not None:
+            await conn.execute(
+                "UPDATE destinations SET settings = ? WHERE id = ?",
+                (json.dumps(settings), destination_id),
+            )
+        if source_ids is not None:
+            await self._set_sources(conn, destination_id, source_ids)
+        if enabled is not None:
+            if enabled:
                 await conn.execute(
-                    "UPDATE destinations SET settings = ? WHERE id = ?",
-                    (json.dumps(settings), destination_id),
+                    f"UPDATE delivery_state SET cursor_seq = {_END_OF_LOG}"
+                    " WHERE destination_id = ? AND"
+                    " (SELECT enabled FROM destinations WHERE id = ?) = 0",
+                    (destination_id, destination_id),
                 )
-            if source_ids is not None:
-                await self._set_sources(conn, destination_id, source_ids)
-            if enabled is not None:
-                if enabled:
-                    await conn.execute(
-                        f"UPDATE delivery_state SET cursor_seq = {_END_OF_LOG}"
-                        " WHERE destination_id = ? AND"
-                        " (SELECT enabled FROM destinations WHERE id = ?) = 0",
-                        (destination_id, destination_id),
-                    )
-                await conn.execute(
-                    "UPDATE destinations SET enabled = ? WHERE id = ?",
-                    (int(enabled), destination_id),
-                )
-            await self._bump(conn, destination_id, now_ms)
+            await conn.execute(
+                "UPDATE destinations SET enabled = ? WHERE id = ?",
+                (int(enabled), destination_id),
+            )
 
     @staticmethod
     async def _bump(conn: aiosqlite.Connection, destination_id: int, now_ms: int) -> None:
@@ -135,9 +166,13 @@ class DestinationStore:
             (now_ms, destination_id),
         )
 
-    async def delete(self, destination_id: int) -> None:
+    async def delete(
+        self, destination_id: int, now_ms: int, audit: AuditRecord | None = None
+    ) -> None:
         async with self._db.transaction() as conn:
             await conn.execute("DELETE FROM destinations WHERE id = ?", (destination_id,))
+            if audit is not None:
+                await record(conn, audit, now_ms)
 
     async def load_all(self) -> list[DestinationRow]:
         async with self._conn.execute(
@@ -151,7 +186,24 @@ class DestinationStore:
         return [_destination(tuple(row), sources.get(int(row[0]), [])) for row in rows]
 
     async def by_name(self, name: str) -> DestinationRow | None:
-        return next((d for d in await self.load_all() if d.name == name), None)
+        return await self._one("name = ?", name)
+
+    async def by_id(self, destination_id: int) -> DestinationRow | None:
+        return await self._one("id = ?", destination_id)
+
+    async def _one(self, where: str, value: Any) -> DestinationRow | None:
+        async with self._conn.execute(
+            f"SELECT {_COLUMNS} FROM destinations WHERE {where}", (value,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        async with self._conn.execute(
+            "SELECT source_id FROM destination_sources WHERE destination_id = ? ORDER BY source_id",
+            (int(row[0]),),
+        ) as cursor:
+            sources = [int(r[0]) for r in await cursor.fetchall()]
+        return _destination(tuple(row), sources)
 
     async def insert_filter(
         self,
@@ -164,7 +216,9 @@ class DestinationStore:
         title: str,
         enabled: bool,
         now_ms: int,
+        audit: AuditRecord | None = None,
     ) -> int:
+        """A new filter; the audit record's target gains its id."""
         async with self._db.transaction() as conn:
             async with conn.execute(
                 "INSERT INTO destination_filters (destination_id, kind, condition, fields,"
@@ -183,11 +237,58 @@ class DestinationStore:
                 ),
             ) as cursor:
                 row = await cursor.fetchone()
+            assert row is not None
             await self._bump(conn, destination_id, now_ms)
-        assert row is not None
+            if audit is not None:
+                await record(conn, audit.created(int(row[0])), now_ms)
         return int(row[0])
 
-    async def delete_filter(self, destination_id: int, filter_id: int, now_ms: int) -> bool:
+    async def update_filter(
+        self,
+        destination_id: int,
+        filter_id: int,
+        kind: str,
+        condition: str,
+        fields: Sequence[str],
+        percent: float | None,
+        path: str,
+        title: str,
+        enabled: bool,
+        now_ms: int,
+        audit: AuditRecord | None = None,
+    ) -> bool:
+        """Replace what a filter of this destination does; False if it has no such filter."""
+        async with self._db.transaction() as conn:
+            async with conn.execute(
+                "UPDATE destination_filters SET kind = ?, condition = ?, fields = ?,"
+                " percent = ?, path = ?, title = ?, enabled = ?"
+                " WHERE destination_id = ? AND id = ?",
+                (
+                    kind,
+                    condition,
+                    json.dumps(list(fields)),
+                    percent,
+                    path,
+                    title,
+                    int(enabled),
+                    destination_id,
+                    filter_id,
+                ),
+            ) as cursor:
+                updated = cursor.rowcount > 0
+            if updated:
+                await self._bump(conn, destination_id, now_ms)
+                if audit is not None:
+                    await record(conn, audit, now_ms)
+        return updated
+
+    async def delete_filter(
+        self,
+        destination_id: int,
+        filter_id: int,
+        now_ms: int,
+        audit: AuditRecord | None = None,
+    ) -> bool:
         async with self._db.transaction() as conn:
             async with conn.execute(
                 "DELETE FROM destination_filters WHERE destination_id = ? AND id = ?",
@@ -196,6 +297,8 @@ class DestinationStore:
                 deleted = cursor.rowcount > 0
             if deleted:
                 await self._bump(conn, destination_id, now_ms)
+                if audit is not None:
+                    await record(conn, audit, now_ms)
         return deleted
 
     async def filters(self, destination_id: int | None = None) -> list[FilterRow]:

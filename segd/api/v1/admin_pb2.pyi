@@ -25,6 +25,15 @@ class Role(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ROLE_PERSONAS_ADMIN: _ClassVar[Role]
     ROLE_PERSONAS_READ_ONLY: _ClassVar[Role]
 
+class FilterKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    FILTER_KIND_UNSPECIFIED: _ClassVar[FilterKind]
+    FILTER_KIND_SAMPLE: _ClassVar[FilterKind]
+    FILTER_KIND_DROP: _ClassVar[FilterKind]
+    FILTER_KIND_ONLY: _ClassVar[FilterKind]
+    FILTER_KIND_DROP_PROPERTIES: _ClassVar[FilterKind]
+    FILTER_KIND_ALLOW_PROPERTIES: _ClassVar[FilterKind]
+
 class DebugStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     DEBUG_STATUS_UNSPECIFIED: _ClassVar[DebugStatus]
@@ -42,6 +51,12 @@ ROLE_WAREHOUSE_ADMIN: Role
 ROLE_WAREHOUSE_READ_ONLY: Role
 ROLE_PERSONAS_ADMIN: Role
 ROLE_PERSONAS_READ_ONLY: Role
+FILTER_KIND_UNSPECIFIED: FilterKind
+FILTER_KIND_SAMPLE: FilterKind
+FILTER_KIND_DROP: FilterKind
+FILTER_KIND_ONLY: FilterKind
+FILTER_KIND_DROP_PROPERTIES: FilterKind
+FILTER_KIND_ALLOW_PROPERTIES: FilterKind
 DEBUG_STATUS_UNSPECIFIED: DebugStatus
 DEBUG_STATUS_ACCEPTED: DebugStatus
 DEBUG_STATUS_DUPLICATE: DebugStatus
@@ -524,6 +539,366 @@ class GetWriteKeyResponse(_message.Message):
     write_key: str
     retired: _containers.RepeatedCompositeFieldContainer[RetiredWriteKey]
     def __init__(self, write_key: _Optional[str] = ..., retired: _Optional[_Iterable[_Union[RetiredWriteKey, _Mapping]]] = ...) -> None: ...
+
+class TextPosition(_message.Message):
+    __slots__ = ("field", "position")
+    FIELD_FIELD_NUMBER: _ClassVar[int]
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    field: str
+    position: int
+    def __init__(self, field: _Optional[str] = ..., position: _Optional[int] = ...) -> None: ...
+
+class DestinationType(_message.Message):
+    __slots__ = ("name", "display_name", "category", "description", "settings_schema_json")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    SETTINGS_SCHEMA_JSON_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    display_name: str
+    category: str
+    description: str
+    settings_schema_json: str
+    def __init__(self, name: _Optional[str] = ..., display_name: _Optional[str] = ..., category: _Optional[str] = ..., description: _Optional[str] = ..., settings_schema_json: _Optional[str] = ...) -> None: ...
+
+class ListDestinationCatalogRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListDestinationCatalogResponse(_message.Message):
+    __slots__ = ("types",)
+    TYPES_FIELD_NUMBER: _ClassVar[int]
+    types: _containers.RepeatedCompositeFieldContainer[DestinationType]
+    def __init__(self, types: _Optional[_Iterable[_Union[DestinationType, _Mapping]]] = ...) -> None: ...
+
+class Destination(_message.Message):
+    __slots__ = ("id", "name", "type", "display_name", "enabled", "source_ids", "settings_json", "version", "created_at", "updated_at")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
+    ENABLED_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_IDS_FIELD_NUMBER: _ClassVar[int]
+    SETTINGS_JSON_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    id: int
+    name: str
+    type: str
+    display_name: str
+    enabled: bool
+    source_ids: _containers.RepeatedScalarFieldContainer[int]
+    settings_json: str
+    version: int
+    created_at: _timestamp_pb2.Timestamp
+    updated_at: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[int] = ..., name: _Optional[str] = ..., type: _Optional[str] = ..., display_name: _Optional[str] = ..., enabled: _Optional[bool] = ..., source_ids: _Optional[_Iterable[int]] = ..., settings_json: _Optional[str] = ..., version: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class CreateDestinationRequest(_message.Message):
+    __slots__ = ("name", "type", "source_ids", "settings_json", "enabled")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_IDS_FIELD_NUMBER: _ClassVar[int]
+    SETTINGS_JSON_FIELD_NUMBER: _ClassVar[int]
+    ENABLED_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    type: str
+    source_ids: _containers.RepeatedScalarFieldContainer[int]
+    settings_json: str
+    enabled: bool
+    def __init__(self, name: _Optional[str] = ..., type: _Optional[str] = ..., source_ids: _Optional[_Iterable[int]] = ..., settings_json: _Optional[str] = ..., enabled: _Optional[bool] = ...) -> None: ...
+
+class CreateDestinationResponse(_message.Message):
+    __slots__ = ("destination",)
+    DESTINATION_FIELD_NUMBER: _ClassVar[int]
+    destination: Destination
+    def __init__(self, destination: _Optional[_Union[Destination, _Mapping]] = ...) -> None: ...
+
+class ListDestinationsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListDestinationsResponse(_message.Message):
+    __slots__ = ("destinations",)
+    DESTINATIONS_FIELD_NUMBER: _ClassVar[int]
+    destinations: _containers.RepeatedCompositeFieldContainer[Destination]
+    def __init__(self, destinations: _Optional[_Iterable[_Union[Destination, _Mapping]]] = ...) -> None: ...
+
+class GetDestinationRequest(_message.Message):
+    __slots__ = ("destination_id",)
+    DESTINATION_ID_FIELD_NUMBER: _ClassVar[int]
+    destination_id: int
+    def __init__(self, destination_id: _Optional[int] = ...) -> None: ...
+
+class GetDestinationResponse(_message.Message):
+    __slots__ = ("destination",)
+    DESTINATION_FIELD_NUMBER: _ClassVar[int]
+    destination: Destination
+    def __init__(self, destination: _Optional[_Union[Destination, _Mapping]] = ...) -> None: ...
+
+class UpdateDestinationRequest(_message.Message):
+    __slots__ = ("destination_id", "name", "settings_json")
+    DESTINATION_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    SETTINGS_JSON_FIELD_NUMBER: _ClassVar[int]
+    destination_id: int
+    name: str
+    settings_json: str
+    def __init__(self, destination_id: _Optional[int] = ..., name: _Optional[str] = ..., settings_json: _Optional[str] = ...) -> None: ...
+
+class UpdateDestinationResponse(_message.Message):
+    __slots__ = ("destination",)
+    DESTINATION_FIELD_NUMBER: _ClassVar[int]
+    destination: Destination
+    def __init__(self, destination: _Optional[_Union[Destination, _Mapping]] = ...) -> None: ...
+
+class SetDestinationEnabledRequest(_message.Message):
+    __slots__ = ("destination_id", "enabled")
+    DESTINATION_ID_FIELD_NUMBER: _ClassVar[int]
+    ENABLED_FIELD_NUMBER: _ClassVar[int]
+    destination_id: int
+    enabled: bool
+    def __init__(self, destination_id: _Optional[int] = ..., enabled: _Optional[bool] = ...) -> None: ...
+
+class SetDestinationEnabledResponse(_message.Message):
+    __slots__ = ("destination",)
+    DESTINATION_FIELD_NUMBER: _ClassVar[int]
+    destination: Destination
+    def __init__(self, destination: _Optional[_Union[Destination, _Mapping]] = ...) -> None: ...
+
+class ConnectDestinationSourcesRequest(_message.Message):
+    __slots__ = ("destination_id", "source_ids")
+    DESTINATION_ID_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_IDS_FIELD_NUMBER: _ClassVar[int]
+    destination_id: int
+    source_ids: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, destination_id: _Optional[int] = ..., source_ids: _Optional[_Iterable[int]] = ...) -> None: ...
+
+class ConnectDestinationSourcesResponse(_message.Message):
+    __slots__ = ("destination",)
+    DESTINATION_FIELD_NUMBER: _ClassVar[int]
+    destination: Destination
+    def __init__(self, destination: _Optional[_Union[Destination, _Mapping]] = ...) -> None: ...
+
+class DisconnectDestinationSourcesRequest(_message.Message):
+    __slots__ = ("destination_id", "source_ids")
+    DESTINATION_ID_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_IDS_FIELD_NUMBER: _ClassVar[int]
+    destination_id: int
+    source_ids: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, destination_id: _Optional[int] = ..., source_ids: _Optional[_Iterable[int]] = ...) -> None: ...
+
+class DisconnectDestinationSourcesResponse(_message.Message):
+    __slots__ = ("destination",)
+    DESTINATION_FIELD_NUMBER: _ClassVar[int]
+    destination: Destination
+    def __init__(self, destination: _Optional[_Union[Destination, _Mapping]] = ...) -> None: ...
+
+class DeleteDestinationRequest(_message.Message):
+    __slots__ = ("destination_id",)
+    DESTINATION_ID_FIELD_NUMBER: _ClassVar[int]
+    destination_id: int
+    def __init__(self, destination_id: _Optional[int] = ...) -> None: ...
+
+class DeleteDestinationResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class FilterSpec(_message.Message):
+    __slots__ = ("kind", "condition", "fields", "percent", "path", "title", "disabled")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    CONDITION_FIELD_NUMBER: _ClassVar[int]
+    FIELDS_FIELD_NUMBER: _ClassVar[int]
+    PERCENT_FIELD_NUMBER: _ClassVar[int]
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    DISABLED_FIELD_NUMBER: _ClassVar[int]
+    kind: FilterKind
+    condition: str
+    fields: _containers.RepeatedScalarFieldContainer[str]
+    percent: float
+    path: str
+    title: str
+    disabled: bool
+    def __init__(self, kind: _Optional[_Union[FilterKind, str]] = ..., condition: _Optional[str] = ..., fields: _Optional[_Iterable[str]] = ..., percent: _Optional[float] = ..., path: _Optional[str] = ..., title: _Optional[str] = ..., disabled: _Optional[bool] = ...) -> None: ...
+
+class DestinationFilter(_message.Message):
+    __slots__ = ("id", "destination_id", "spec", "created_at")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    DESTINATION_ID_FIELD_NUMBER: _ClassVar[int]
+    SPEC_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    id: int
+    destination_id: int
+    spec: FilterSpec
+    created_at: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[int] = ..., destination_id: _Optional[int] = ..., spec: _Optional[_Union[FilterSpec, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListDestinationFiltersRequest(_message.Message):
+    __slots__ = ("destination_id",)
+    DESTINATION_ID_FIELD_NUMBER: _ClassVar[int]
+    destination_id: int
+    def __init__(self, destination_id: _Optional[int] = ...) -> None: ...
+
+class ListDestinationFiltersResponse(_message.Message):
+    __slots__ = ("filters",)
+    FILTERS_FIELD_NUMBER: _ClassVar[int]
+    filters: _containers.RepeatedCompositeFieldContainer[DestinationFilter]
+    def __init__(self, filters: _Optional[_Iterable[_Union[DestinationFilter, _Mapping]]] = ...) -> None: ...
+
+class CreateDestinationFilterRequest(_message.Message):
+    __slots__ = ("destination_id", "spec")
+    DESTINATION_ID_FIELD_NUMBER: _ClassVar[int]
+    SPEC_FIELD_NUMBER: _ClassVar[int]
+    destination_id: int
+    spec: FilterSpec
+    def __init__(self, destination_id: _Optional[int] = ..., spec: _Optional[_Union[FilterSpec, _Mapping]] = ...) -> None: ...
+
+class CreateDestinationFilterResponse(_message.Message):
+    __slots__ = ("filter",)
+    FILTER_FIELD_NUMBER: _ClassVar[int]
+    filter: DestinationFilter
+    def __init__(self, filter: _Optional[_Union[DestinationFilter, _Mapping]] = ...) -> None: ...
+
+class UpdateDestinationFilterRequest(_message.Message):
+    __slots__ = ("destination_id", "filter_id", "spec")
+    DESTINATION_ID_FIELD_NUMBER: _ClassVar[int]
+    FILTER_ID_FIELD_NUMBER: _ClassVar[int]
+    SPEC_FIELD_NUMBER: _ClassVar[int]
+    destination_id: int
+    filter_id: int
+    spec: FilterSpec
+    def __init__(self, destination_id: _Optional[int] = ..., filter_id: _Optional[int] = ..., spec: _Optional[_Union[FilterSpec, _Mapping]] = ...) -> None: ...
+
+class UpdateDestinationFilterResponse(_message.Message):
+    __slots__ = ("filter",)
+    FILTER_FIELD_NUMBER: _ClassVar[int]
+    filter: DestinationFilter
+    def __init__(self, filter: _Optional[_Union[DestinationFilter, _Mapping]] = ...) -> None: ...
+
+class DeleteDestinationFilterRequest(_message.Message):
+    __slots__ = ("destination_id", "filter_id")
+    DESTINATION_ID_FIELD_NUMBER: _ClassVar[int]
+    FILTER_ID_FIELD_NUMBER: _ClassVar[int]
+    destination_id: int
+    filter_id: int
+    def __init__(self, destination_id: _Optional[int] = ..., filter_id: _Optional[int] = ...) -> None: ...
+
+class DeleteDestinationFilterResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class DeliveryError(_message.Message):
+    __slots__ = ("time", "seq", "message_id", "retryable", "error", "request_sample", "response_sample")
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
+    RETRYABLE_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_SAMPLE_FIELD_NUMBER: _ClassVar[int]
+    RESPONSE_SAMPLE_FIELD_NUMBER: _ClassVar[int]
+    time: _timestamp_pb2.Timestamp
+    seq: int
+    message_id: str
+    retryable: bool
+    error: str
+    request_sample: str
+    response_sample: str
+    def __init__(self, time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., seq: _Optional[int] = ..., message_id: _Optional[str] = ..., retryable: _Optional[bool] = ..., error: _Optional[str] = ..., request_sample: _Optional[str] = ..., response_sample: _Optional[str] = ...) -> None: ...
+
+class DeliveryStatus(_message.Message):
+    __slots__ = ("destination_id", "delivered", "filtered", "retrying", "dead", "latency_p50_ms", "latency_p95_ms", "latency_window_minutes", "recent_errors", "cursor")
+    DESTINATION_ID_FIELD_NUMBER: _ClassVar[int]
+    DELIVERED_FIELD_NUMBER: _ClassVar[int]
+    FILTERED_FIELD_NUMBER: _ClassVar[int]
+    RETRYING_FIELD_NUMBER: _ClassVar[int]
+    DEAD_FIELD_NUMBER: _ClassVar[int]
+    LATENCY_P50_MS_FIELD_NUMBER: _ClassVar[int]
+    LATENCY_P95_MS_FIELD_NUMBER: _ClassVar[int]
+    LATENCY_WINDOW_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    RECENT_ERRORS_FIELD_NUMBER: _ClassVar[int]
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    destination_id: int
+    delivered: int
+    filtered: int
+    retrying: int
+    dead: int
+    latency_p50_ms: float
+    latency_p95_ms: float
+    latency_window_minutes: int
+    recent_errors: _containers.RepeatedCompositeFieldContainer[DeliveryError]
+    cursor: int
+    def __init__(self, destination_id: _Optional[int] = ..., delivered: _Optional[int] = ..., filtered: _Optional[int] = ..., retrying: _Optional[int] = ..., dead: _Optional[int] = ..., latency_p50_ms: _Optional[float] = ..., latency_p95_ms: _Optional[float] = ..., latency_window_minutes: _Optional[int] = ..., recent_errors: _Optional[_Iterable[_Union[DeliveryError, _Mapping]]] = ..., cursor: _Optional[int] = ...) -> None: ...
+
+class GetDeliveryStatusRequest(_message.Message):
+    __slots__ = ("destination_id", "errors")
+    DESTINATION_ID_FIELD_NUMBER: _ClassVar[int]
+    ERRORS_FIELD_NUMBER: _ClassVar[int]
+    destination_id: int
+    errors: int
+    def __init__(self, destination_id: _Optional[int] = ..., errors: _Optional[int] = ...) -> None: ...
+
+class GetDeliveryStatusResponse(_message.Message):
+    __slots__ = ("status",)
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    status: DeliveryStatus
+    def __init__(self, status: _Optional[_Union[DeliveryStatus, _Mapping]] = ...) -> None: ...
+
+class DeadLetter(_message.Message):
+    __slots__ = ("id", "seq", "source_id", "message_id", "received_at", "body_json", "attempts", "error", "request_sample", "response_sample", "failed_at")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
+    RECEIVED_AT_FIELD_NUMBER: _ClassVar[int]
+    BODY_JSON_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_SAMPLE_FIELD_NUMBER: _ClassVar[int]
+    RESPONSE_SAMPLE_FIELD_NUMBER: _ClassVar[int]
+    FAILED_AT_FIELD_NUMBER: _ClassVar[int]
+    id: int
+    seq: int
+    source_id: int
+    message_id: str
+    received_at: _timestamp_pb2.Timestamp
+    body_json: str
+    attempts: int
+    error: str
+    request_sample: str
+    response_sample: str
+    failed_at: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[int] = ..., seq: _Optional[int] = ..., source_id: _Optional[int] = ..., message_id: _Optional[str] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., body_json: _Optional[str] = ..., attempts: _Optional[int] = ..., error: _Optional[str] = ..., request_sample: _Optional[str] = ..., response_sample: _Optional[str] = ..., failed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListDeadLettersRequest(_message.Message):
+    __slots__ = ("destination_id", "limit")
+    DESTINATION_ID_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    destination_id: int
+    limit: int
+    def __init__(self, destination_id: _Optional[int] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class ListDeadLettersResponse(_message.Message):
+    __slots__ = ("dead_letters",)
+    DEAD_LETTERS_FIELD_NUMBER: _ClassVar[int]
+    dead_letters: _containers.RepeatedCompositeFieldContainer[DeadLetter]
+    def __init__(self, dead_letters: _Optional[_Iterable[_Union[DeadLetter, _Mapping]]] = ...) -> None: ...
+
+class ReplayDeadLettersRequest(_message.Message):
+    __slots__ = ("destination_id", "ids")
+    DESTINATION_ID_FIELD_NUMBER: _ClassVar[int]
+    IDS_FIELD_NUMBER: _ClassVar[int]
+    destination_id: int
+    ids: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, destination_id: _Optional[int] = ..., ids: _Optional[_Iterable[int]] = ...) -> None: ...
+
+class ReplayDeadLettersResponse(_message.Message):
+    __slots__ = ("replayed",)
+    REPLAYED_FIELD_NUMBER: _ClassVar[int]
+    replayed: int
+    def __init__(self, replayed: _Optional[int] = ...) -> None: ...
 
 class DebugEvent(_message.Message):
     __slots__ = ("type", "name", "user_id", "anonymous_id", "message_id", "received_at", "status", "reason", "error", "raw_json", "normalized_json", "from_log")

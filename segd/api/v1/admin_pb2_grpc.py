@@ -164,6 +164,86 @@ class AdminStub:
                 request_serializer=segd_dot_api_dot_v1_dot_admin__pb2.GetWriteKeyRequest.SerializeToString,
                 response_deserializer=segd_dot_api_dot_v1_dot_admin__pb2.GetWriteKeyResponse.FromString,
                 _registered_method=True)
+        self.ListDestinationCatalog = channel.unary_unary(
+                '/segd.api.v1.Admin/ListDestinationCatalog',
+                request_serializer=segd_dot_api_dot_v1_dot_admin__pb2.ListDestinationCatalogRequest.SerializeToString,
+                response_deserializer=segd_dot_api_dot_v1_dot_admin__pb2.ListDestinationCatalogResponse.FromString,
+                _registered_method=True)
+        self.CreateDestination = channel.unary_unary(
+                '/segd.api.v1.Admin/CreateDestination',
+                request_serializer=segd_dot_api_dot_v1_dot_admin__pb2.CreateDestinationRequest.SerializeToString,
+                response_deserializer=segd_dot_api_dot_v1_dot_admin__pb2.CreateDestinationResponse.FromString,
+                _registered_method=True)
+        self.ListDestinations = channel.unary_unary(
+                '/segd.api.v1.Admin/ListDestinations',
+                request_serializer=segd_dot_api_dot_v1_dot_admin__pb2.ListDestinationsRequest.SerializeToString,
+                response_deserializer=segd_dot_api_dot_v1_dot_admin__pb2.ListDestinationsResponse.FromString,
+                _registered_method=True)
+        self.GetDestination = channel.unary_unary(
+                '/segd.api.v1.Admin/GetDestination',
+                request_serializer=segd_dot_api_dot_v1_dot_admin__pb2.GetDestinationRequest.SerializeToString,
+                response_deserializer=segd_dot_api_dot_v1_dot_admin__pb2.GetDestinationResponse.FromString,
+                _registered_method=True)
+        self.UpdateDestination = channel.unary_unary(
+                '/segd.api.v1.Admin/UpdateDestination',
+                request_serializer=segd_dot_api_dot_v1_dot_admin__pb2.UpdateDestinationRequest.SerializeToString,
+                response_deserializer=segd_dot_api_dot_v1_dot_admin__pb2.UpdateDestinationResponse.FromString,
+                _registered_method=True)
+        self.SetDestinationEnabled = channel.unary_unary(
+                '/segd.api.v1.Admin/SetDestinationEnabled',
+                request_serializer=segd_dot_api_dot_v1_dot_admin__pb2.SetDestinationEnabledRequest.SerializeToString,
+                response_deserializer=segd_dot_api_dot_v1_dot_admin__pb2.SetDestinationEnabledResponse.FromString,
+                _registered_method=True)
+        self.ConnectDestinationSources = channel.unary_unary(
+                '/segd.api.v1.Admin/ConnectDestinationSources',
+                request_serializer=segd_dot_api_dot_v1_dot_admin__pb2.ConnectDestinationSourcesRequest.SerializeToString,
+                response_deserializer=segd_dot_api_dot_v1_dot_admin__pb2.ConnectDestinationSourcesResponse.FromString,
+                _registered_method=True)
+        self.DisconnectDestinationSources = channel.unary_unary(
+                '/segd.api.v1.Admin/DisconnectDestinationSources',
+                request_serializer=segd_dot_api_dot_v1_dot_admin__pb2.DisconnectDestinationSourcesRequest.SerializeToString,
+                response_deserializer=segd_dot_api_dot_v1_dot_admin__pb2.DisconnectDestinationSourcesResponse.FromString,
+                _registered_method=True)
+        self.DeleteDestination = channel.unary_unary(
+                '/segd.api.v1.Admin/DeleteDestination',
+                request_serializer=segd_dot_api_dot_v1_dot_admin__pb2.DeleteDestinationRequest.SerializeToString,
+                response_deserializer=segd_dot_api_dot_v1_dot_admin__pb2.DeleteDestinationResponse.FromString,
+                _registered_method=True)
+        self.ListDestinationFilters = channel.unary_unary(
+                '/segd.api.v1.Admin/ListDestinationFilters',
+                request_serializer=segd_dot_api_dot_v1_dot_admin__pb2.ListDestinationFiltersRequest.SerializeToString,
+                response_deserializer=segd_dot_api_dot_v1_dot_admin__pb2.ListDestinationFiltersResponse.FromString,
+                _registered_method=True)
+        self.CreateDestinationFilter = channel.unary_unary(
+                '/segd.api.v1.Admin/CreateDestinationFilter',
+                request_serializer=segd_dot_api_dot_v1_dot_admin__pb2.CreateDestinationFilterRequest.SerializeToString,
+                response_deserializer=segd_dot_api_dot_v1_dot_admin__pb2.CreateDestinationFilterResponse.FromString,
+                _registered_method=True)
+        self.UpdateDestinationFilter = channel.unary_unary(
+                '/segd.api.v1.Admin/UpdateDestinationFilter',
+                request_serializer=segd_dot_api_dot_v1_dot_admin__pb2.UpdateDestinationFilterRequest.SerializeToString,
+                response_deserializer=segd_dot_api_dot_v1_dot_admin__pb2.UpdateDestinationFilterResponse.FromString,
+                _registered_method=True)
+        self.DeleteDestinationFilter = channel.unary_unary(
+                '/segd.api.v1.Admin/DeleteDestinationFilter',
+                request_serializer=segd_dot_api_dot_v1_dot_admin__pb2.DeleteDestinationFilterRequest.SerializeToString,
+                response_deserializer=segd_dot_api_dot_v1_dot_admin__pb2.DeleteDestinationFilterResponse.FromString,
+                _registered_method=True)
+        self.GetDeliveryStatus = channel.unary_unary(
+                '/segd.api.v1.Admin/GetDeliveryStatus',
+                request_serializer=segd_dot_api_dot_v1_dot_admin__pb2.GetDeliveryStatusRequest.SerializeToString,
+                response_deserializer=segd_dot_api_dot_v1_dot_admin__pb2.GetDeliveryStatusResponse.FromString,
+                _registered_method=True)
+        self.ListDeadLetters = channel.unary_unary(
+                '/segd.api.v1.Admin/ListDeadLetters',
+                request_serializer=segd_dot_api_dot_v1_dot_admin__pb2.ListDeadLettersRequest.SerializeToString,
+                response_deserializer=segd_dot_api_dot_v1_dot_admin__pb2.ListDeadLettersResponse.FromString,
+                _registered_method=True)
+        self.ReplayDeadLetters = channel.unary_unary(
+                '/segd.api.v1.Admin/ReplayDeadLetters',
+                request_serializer=segd_dot_api_dot_v1_dot_admin__pb2.ReplayDeadLettersRequest.SerializeToString,
+                response_deserializer=segd_dot_api_dot_v1_dot_admin__pb2.ReplayDeadLettersResponse.FromString,
+                _registered_method=True)
         self.TailEvents = channel.unary_stream(
                 '/segd.api.v1.Admin/TailEvents',
                 request_serializer=segd_dot_api_dot_v1_dot_admin__pb2.TailEventsRequest.SerializeToString,
@@ -371,6 +451,125 @@ class AdminServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListDestinationCatalog(self, request, context):
+        """--- Destinations ------------------------------------------------------------
+        Destinations are managed by Workspace Owners and by Source Admins of every source
+        the destination is connected to (and of every source a request names); Source
+        Read-only of any of its sources may see it. A destination connected to no source
+        needs those roles on all sources.
+
+        The installed destination plugins, each with the JSON Schema of its settings.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateDestination(self, request, context):
+        """Settings are checked against the plugin's schema (INVALID_ARGUMENT naming each bad
+        field). The destination gets the events its sources receive from now on.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListDestinations(self, request, context):
+        """The destinations the caller may see.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetDestination(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateDestination(self, request, context):
+        """Rename and/or change settings.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetDestinationEnabled(self, request, context):
+        """A re-enabled destination starts from new events, like Segment.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ConnectDestinationSources(self, request, context):
+        """Connect one or more sources: needs Source Admin on them and on the current ones.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DisconnectDestinationSources(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteDestination(self, request, context):
+        """Deletes the destination with its filters, retries and dead letters.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListDestinationFilters(self, request, context):
+        """--- Destination filters -------------------------------------------------------
+        In the order they were created (they apply in Segment's order: sample, drop and
+        only, drop properties, allow properties).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateDestinationFilter(self, request, context):
+        """A bad FQL condition is INVALID_ARGUMENT with a TextPosition for "spec.condition".
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateDestinationFilter(self, request, context):
+        """Replaces the filter's spec.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteDestinationFilter(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetDeliveryStatus(self, request, context):
+        """--- Delivery ------------------------------------------------------------------
+        Delivered, filtered, retrying and dead counts, latency percentiles, recent errors.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListDeadLetters(self, request, context):
+        """Dead letters not yet replayed, newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReplayDeadLetters(self, request, context):
+        """Send dead letters again (all, or those listed) with a fresh retry window.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def TailEvents(self, request, context):
         """--- Debugger --------------------------------------------------------------
         Tails a source's events live, starting with the most recent ones. A client that
@@ -533,6 +732,86 @@ def add_AdminServicer_to_server(servicer, server):
                     servicer.GetWriteKey,
                     request_deserializer=segd_dot_api_dot_v1_dot_admin__pb2.GetWriteKeyRequest.FromString,
                     response_serializer=segd_dot_api_dot_v1_dot_admin__pb2.GetWriteKeyResponse.SerializeToString,
+            ),
+            'ListDestinationCatalog': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDestinationCatalog,
+                    request_deserializer=segd_dot_api_dot_v1_dot_admin__pb2.ListDestinationCatalogRequest.FromString,
+                    response_serializer=segd_dot_api_dot_v1_dot_admin__pb2.ListDestinationCatalogResponse.SerializeToString,
+            ),
+            'CreateDestination': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateDestination,
+                    request_deserializer=segd_dot_api_dot_v1_dot_admin__pb2.CreateDestinationRequest.FromString,
+                    response_serializer=segd_dot_api_dot_v1_dot_admin__pb2.CreateDestinationResponse.SerializeToString,
+            ),
+            'ListDestinations': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDestinations,
+                    request_deserializer=segd_dot_api_dot_v1_dot_admin__pb2.ListDestinationsRequest.FromString,
+                    response_serializer=segd_dot_api_dot_v1_dot_admin__pb2.ListDestinationsResponse.SerializeToString,
+            ),
+            'GetDestination': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetDestination,
+                    request_deserializer=segd_dot_api_dot_v1_dot_admin__pb2.GetDestinationRequest.FromString,
+                    response_serializer=segd_dot_api_dot_v1_dot_admin__pb2.GetDestinationResponse.SerializeToString,
+            ),
+            'UpdateDestination': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateDestination,
+                    request_deserializer=segd_dot_api_dot_v1_dot_admin__pb2.UpdateDestinationRequest.FromString,
+                    response_serializer=segd_dot_api_dot_v1_dot_admin__pb2.UpdateDestinationResponse.SerializeToString,
+            ),
+            'SetDestinationEnabled': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetDestinationEnabled,
+                    request_deserializer=segd_dot_api_dot_v1_dot_admin__pb2.SetDestinationEnabledRequest.FromString,
+                    response_serializer=segd_dot_api_dot_v1_dot_admin__pb2.SetDestinationEnabledResponse.SerializeToString,
+            ),
+            'ConnectDestinationSources': grpc.unary_unary_rpc_method_handler(
+                    servicer.ConnectDestinationSources,
+                    request_deserializer=segd_dot_api_dot_v1_dot_admin__pb2.ConnectDestinationSourcesRequest.FromString,
+                    response_serializer=segd_dot_api_dot_v1_dot_admin__pb2.ConnectDestinationSourcesResponse.SerializeToString,
+            ),
+            'DisconnectDestinationSources': grpc.unary_unary_rpc_method_handler(
+                    servicer.DisconnectDestinationSources,
+                    request_deserializer=segd_dot_api_dot_v1_dot_admin__pb2.DisconnectDestinationSourcesRequest.FromString,
+                    response_serializer=segd_dot_api_dot_v1_dot_admin__pb2.DisconnectDestinationSourcesResponse.SerializeToString,
+            ),
+            'DeleteDestination': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteDestination,
+                    request_deserializer=segd_dot_api_dot_v1_dot_admin__pb2.DeleteDestinationRequest.FromString,
+                    response_serializer=segd_dot_api_dot_v1_dot_admin__pb2.DeleteDestinationResponse.SerializeToString,
+            ),
+            'ListDestinationFilters': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDestinationFilters,
+                    request_deserializer=segd_dot_api_dot_v1_dot_admin__pb2.ListDestinationFiltersRequest.FromString,
+                    response_serializer=segd_dot_api_dot_v1_dot_admin__pb2.ListDestinationFiltersResponse.SerializeToString,
+            ),
+            'CreateDestinationFilter': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateDestinationFilter,
+                    request_deserializer=segd_dot_api_dot_v1_dot_admin__pb2.CreateDestinationFilterRequest.FromString,
+                    response_serializer=segd_dot_api_dot_v1_dot_admin__pb2.CreateDestinationFilterResponse.SerializeToString,
+            ),
+            'UpdateDestinationFilter': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateDestinationFilter,
+                    request_deserializer=segd_dot_api_dot_v1_dot_admin__pb2.UpdateDestinationFilterRequest.FromString,
+                    response_serializer=segd_dot_api_dot_v1_dot_admin__pb2.UpdateDestinationFilterResponse.SerializeToString,
+            ),
+            'DeleteDestinationFilter': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteDestinationFilter,
+                    request_deserializer=segd_dot_api_dot_v1_dot_admin__pb2.DeleteDestinationFilterRequest.FromString,
+                    response_serializer=segd_dot_api_dot_v1_dot_admin__pb2.DeleteDestinationFilterResponse.SerializeToString,
+            ),
+            'GetDeliveryStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetDeliveryStatus,
+                    request_deserializer=segd_dot_api_dot_v1_dot_admin__pb2.GetDeliveryStatusRequest.FromString,
+                    response_serializer=segd_dot_api_dot_v1_dot_admin__pb2.GetDeliveryStatusResponse.SerializeToString,
+            ),
+            'ListDeadLetters': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDeadLetters,
+                    request_deserializer=segd_dot_api_dot_v1_dot_admin__pb2.ListDeadLettersRequest.FromString,
+                    response_serializer=segd_dot_api_dot_v1_dot_admin__pb2.ListDeadLettersResponse.SerializeToString,
+            ),
+            'ReplayDeadLetters': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReplayDeadLetters,
+                    request_deserializer=segd_dot_api_dot_v1_dot_admin__pb2.ReplayDeadLettersRequest.FromString,
+                    response_serializer=segd_dot_api_dot_v1_dot_admin__pb2.ReplayDeadLettersResponse.SerializeToString,
             ),
             'TailEvents': grpc.unary_stream_rpc_method_handler(
                     servicer.TailEvents,
@@ -1257,6 +1536,438 @@ class Admin:
             '/segd.api.v1.Admin/GetWriteKey',
             segd_dot_api_dot_v1_dot_admin__pb2.GetWriteKeyRequest.SerializeToString,
             segd_dot_api_dot_v1_dot_admin__pb2.GetWriteKeyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListDestinationCatalog(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/segd.api.v1.Admin/ListDestinationCatalog',
+            segd_dot_api_dot_v1_dot_admin__pb2.ListDestinationCatalogRequest.SerializeToString,
+            segd_dot_api_dot_v1_dot_admin__pb2.ListDestinationCatalogResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateDestination(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/segd.api.v1.Admin/CreateDestination',
+            segd_dot_api_dot_v1_dot_admin__pb2.CreateDestinationRequest.SerializeToString,
+            segd_dot_api_dot_v1_dot_admin__pb2.CreateDestinationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListDestinations(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/segd.api.v1.Admin/ListDestinations',
+            segd_dot_api_dot_v1_dot_admin__pb2.ListDestinationsRequest.SerializeToString,
+            segd_dot_api_dot_v1_dot_admin__pb2.ListDestinationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetDestination(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/segd.api.v1.Admin/GetDestination',
+            segd_dot_api_dot_v1_dot_admin__pb2.GetDestinationRequest.SerializeToString,
+            segd_dot_api_dot_v1_dot_admin__pb2.GetDestinationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateDestination(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/segd.api.v1.Admin/UpdateDestination',
+            segd_dot_api_dot_v1_dot_admin__pb2.UpdateDestinationRequest.SerializeToString,
+            segd_dot_api_dot_v1_dot_admin__pb2.UpdateDestinationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetDestinationEnabled(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/segd.api.v1.Admin/SetDestinationEnabled',
+            segd_dot_api_dot_v1_dot_admin__pb2.SetDestinationEnabledRequest.SerializeToString,
+            segd_dot_api_dot_v1_dot_admin__pb2.SetDestinationEnabledResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ConnectDestinationSources(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/segd.api.v1.Admin/ConnectDestinationSources',
+            segd_dot_api_dot_v1_dot_admin__pb2.ConnectDestinationSourcesRequest.SerializeToString,
+            segd_dot_api_dot_v1_dot_admin__pb2.ConnectDestinationSourcesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DisconnectDestinationSources(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/segd.api.v1.Admin/DisconnectDestinationSources',
+            segd_dot_api_dot_v1_dot_admin__pb2.DisconnectDestinationSourcesRequest.SerializeToString,
+            segd_dot_api_dot_v1_dot_admin__pb2.DisconnectDestinationSourcesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteDestination(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/segd.api.v1.Admin/DeleteDestination',
+            segd_dot_api_dot_v1_dot_admin__pb2.DeleteDestinationRequest.SerializeToString,
+            segd_dot_api_dot_v1_dot_admin__pb2.DeleteDestinationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListDestinationFilters(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/segd.api.v1.Admin/ListDestinationFilters',
+            segd_dot_api_dot_v1_dot_admin__pb2.ListDestinationFiltersRequest.SerializeToString,
+            segd_dot_api_dot_v1_dot_admin__pb2.ListDestinationFiltersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateDestinationFilter(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/segd.api.v1.Admin/CreateDestinationFilter',
+            segd_dot_api_dot_v1_dot_admin__pb2.CreateDestinationFilterRequest.SerializeToString,
+            segd_dot_api_dot_v1_dot_admin__pb2.CreateDestinationFilterResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateDestinationFilter(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/segd.api.v1.Admin/UpdateDestinationFilter',
+            segd_dot_api_dot_v1_dot_admin__pb2.UpdateDestinationFilterRequest.SerializeToString,
+            segd_dot_api_dot_v1_dot_admin__pb2.UpdateDestinationFilterResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteDestinationFilter(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/segd.api.v1.Admin/DeleteDestinationFilter',
+            segd_dot_api_dot_v1_dot_admin__pb2.DeleteDestinationFilterRequest.SerializeToString,
+            segd_dot_api_dot_v1_dot_admin__pb2.DeleteDestinationFilterResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetDeliveryStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/segd.api.v1.Admin/GetDeliveryStatus',
+            segd_dot_api_dot_v1_dot_admin__pb2.GetDeliveryStatusRequest.SerializeToString,
+            segd_dot_api_dot_v1_dot_admin__pb2.GetDeliveryStatusResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListDeadLetters(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/segd.api.v1.Admin/ListDeadLetters',
+            segd_dot_api_dot_v1_dot_admin__pb2.ListDeadLettersRequest.SerializeToString,
+            segd_dot_api_dot_v1_dot_admin__pb2.ListDeadLettersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReplayDeadLetters(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/segd.api.v1.Admin/ReplayDeadLetters',
+            segd_dot_api_dot_v1_dot_admin__pb2.ReplayDeadLettersRequest.SerializeToString,
+            segd_dot_api_dot_v1_dot_admin__pb2.ReplayDeadLettersResponse.FromString,
             options,
             channel_credentials,
             insecure,

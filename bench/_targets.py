@@ -1,0 +1,167 @@
+"""What the load is sent to: a real `segd serve`, and the no-op gRPC server it is compared with.
+
+Both run in their own processes, listen on 127.0.0.1:0 and tell their address; both
+report their resident memory from /proc.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import grpc
+
+from segd.api.v1 import collector_pb2
+from segd.config import GrpcConfig, Limits
+
+STARTUP_TIMEOUT = 30.0
+ACCEPTED = collector_pb2.OUTCOME_ACCEPTED
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident set size of a process, from /proc."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError(f"no VmRSS for process {pid}")
+
+
+def segd(*args: str) -> str:
+    """Run a `segd` command and return what it printed."""
+    return subprocess.run(
+        [sys.executable, "-m", "segd", *args], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def init_workspace(data_dir: Path) -> str:
+    """`segd init --first-source`; returns the source's write key."""
+    out = segd("init", "--data-dir", str(data_dir), "--first-source", "Bench")
+    return next(x for x in out.splitlines() if x.startswith("Write key:")).split(":", 1)[1].strip()
+
+
+class SegdDaemon:
+    """A `segd serve` subprocess on 127.0.0.1:0 (gRPC and HTTP) with the given durability."""
+
+    def __init__(self, data_dir: Path, write_key: str, durability: str) -> None:
+        self.data_dir = data_dir
+        self.write_key = write_key
+        config = data_dir / "bench.toml"
+        config.write_text(f'[storage]\ndurability = "{durability}"\n')
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "segd", "serve", "--data-dir", str(data_dir),
+             "--config", str(config), "--grpc", "127.0.0.1:0", "--http", "127.0.0.1:0"],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+        self.pid = self._proc.pid
+        self.address = ""
+        self.output: list[str] = []
+        ready = threading.Event()
+        threading.Thread(target=self._read, args=(ready,), daemon=True).start()
+        if not ready.wait(STARTUP_TIMEOUT) or not self.address:
+            self.close()
+            raise RuntimeError("segd did not start:\n" + "".join(self.output))
+
+    def _read(self, ready: threading.Event) -> None:
+        assert self._proc.stdout is not None
+        for line in self._proc.stdout:
+            self.output.append(line)
+            if not self.address and '"segd.listening"' in line:
+                self.address = str(json.loads(line)["grpc"])
+                ready.set()
+        ready.set()
+
+    def rss(self) -> int:
+        return rss_bytes(self.pid)
+
+    def close(self) -> None:
+        if self._proc.poll() is None:
+            self._proc.send_signal(signal.SIGTERM)
+            try:
+                self._proc.wait(60)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+
+
+def _batch_reply(data: bytes) -> collector_pb2.SendBatchResponse:
+    request = collector_pb2.SendBatchRequest.FromString(data)
+    ids = [event.message_id for event in request.events]
+    return collector_pb2.SendBatchResponse(outcomes=[ACCEPTED] * len(ids), message_ids=ids)
+
+
+def _single_reply(data: bytes) -> collector_pb2.SendResponse:
+    request = collector_pb2.SendRequest.FromString(data)
+    return collector_pb2.SendResponse(outcome=ACCEPTED, message_id=request.event.message_id)
+
+
+def _unary(reply: Callable[[bytes], Any]) -> Any:
+    async def handle(data: bytes, context: Any) -> Any:
+        return reply(data)
+
+    return grpc.unary_unary_rpc_method_handler(
+        handle, response_serializer=lambda message: message.SerializeToString()
+    )
+
+
+async def _serve_noop(conn: Connection) -> None:
+    limits, config = Limits(), GrpcConfig()
+    server = grpc.aio.server(
+        maximum_concurrent_rpcs=config.max_concurrent_calls,
+        options=[("grpc.max_receive_message_length", limits.max_batch_bytes + 4096)],
+    )
+    methods = {"SendBatch": _unary(_batch_reply), "Send": _unary(_single_reply)}
+    server.add_generic_rpc_handlers(
+        (grpc.method_handlers_generic_handler("segd.api.v1.Collector", methods),)
+    )
+    port = server.add_insecure_port("127.0.0.1:0")
+    await server.start()
+    conn.send(f"127.0.0.1:{port}")
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    await stop.wait()
+    await server.stop(1)
+
+
+def _noop_main(conn: Connection) -> None:
+    asyncio.run(_serve_noop(conn))
+
+
+class NoopServer:
+    """The Collector service answering every event accepted, storing nothing.
+
+    Same generated service, same request decoding and the same message limit as segd:
+    the cost of gRPC and protobuf in Python on this machine, which segd cannot beat.
+    """
+
+    def __init__(self) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        parent, child = ctx.Pipe()
+        self._proc = ctx.Process(target=_noop_main, args=(child,), name="noop-grpc")
+        self._proc.start()
+        if not parent.poll(STARTUP_TIMEOUT):
+            self.close()
+            raise RuntimeError("the no-op server did not start")
+        self.address: str = parent.recv()
+        assert self._proc.pid is not None
+        self.pid = self._proc.pid
+
+    def rss(self) -> int:
+        return rss_bytes(self.pid)
+
+    def close(self) -> None:
+        if self._proc.is_alive():
+            os.kill(self.pid, signal.SIGTERM)
+            self._proc.join(10)
+            if self._proc.is_alive():
+                self._proc.kill()
+                self._proc.join()

@@ -1,0 +1,1 @@
+"""segtui: the terminal UI of a segd workspace, over the Admin gRPC API only."""

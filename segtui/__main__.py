@@ -1,0 +1,5 @@
+import sys
+
+from segtui.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""segtui's screens: one module per section, modals beside them."""

@@ -1,0 +1,1 @@
+"""segtui's own widgets."""

@@ -1,0 +1,182 @@
+"""Destinations in segtui, driven by Pilot against a real daemon and a real webhook receiver."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable, Input, OptionList, SelectionList, Static, TextArea
+
+from segtui.screens.destination_dialogs import FailureScreen, FilterScreen
+from segtui.screens.destination_page import DestinationPageScreen
+from segtui.screens.destinations import AddDestinationScreen, DestinationsScreen
+from segtui.screens.dialogs import ConfirmScreen
+from segtui.widgets.settings_form import SettingsForm
+from tests.support.daemon import Daemon, track
+from tests.support.delivery import fast_config
+from tests.support.receiver import Receiver
+from tests.test_tui_app import admin_client, choose, make_app, run_async, send, text, until
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    running = Receiver().start()
+    try:
+        yield running
+    finally:
+        running.close()
+
+
+@pytest.fixture
+def fast_daemon(workspace: tuple[Path, str, str], tmp_path: Path) -> Iterator[Daemon]:
+    """A daemon whose router picks up new destinations and retries within a test's time."""
+    data_dir, token, write_key = workspace
+    running = Daemon(data_dir, config=fast_config(tmp_path / "segd.toml")).start()
+    running.write_key = write_key  # type: ignore[attr-defined]
+    running.owner_token = token  # type: ignore[attr-defined]
+    try:
+        yield running
+    finally:
+        running.kill()
+
+
+@run_async
+async def test_add_a_webhook_through_the_form_and_watch_its_delivery(
+    fast_daemon: Daemon, receiver: Receiver
+) -> None:
+    daemon = fast_daemon
+    app = make_app(daemon.address, daemon.owner_token)  # type: ignore[attr-defined]
+    async with app.run_test(size=(100, 40)) as pilot:
+        await until(pilot, lambda: app.connection == "connected")
+        await app.goto("destinations")
+        assert isinstance(app.screen, DestinationsScreen)
+        await pilot.press("a")
+        await until(
+            pilot, lambda: isinstance(app.screen, AddDestinationScreen) and app.screen.types
+        )
+        add = app.screen
+        choose(add.query_one("#destination-catalog", OptionList), "webhook")
+        await pilot.press("enter")
+        await until(pilot, lambda: add.query("#settings-form"))
+        form = add.query_one("#settings-form", SettingsForm)
+
+        # Errors beside their fields: first what the form itself checks...
+        await pilot.press("ctrl+s")
+        assert text(add.query_one("#error-name", Static)) == "required"
+        assert text(form.query_one("#error-urls", Static)) == "required"
+        add.query_one("#destination-name", Input).value = "Orders hook"
+        form.query_one("#field-urls", TextArea).text = "not a url"
+        await pilot.press("ctrl+s")
+        assert "must be a URL" in text(form.query_one("#error-urls", Static))
+        # ...then what only the plugin knows, as segd reports it for the field.
+        form.query_one("#field-urls", TextArea).text = receiver.url
+        form.query_one("#field-headers", TextArea).text = "Content-Type: text/plain"
+        await pilot.press("ctrl+s")
+        await until(
+            pilot,
+            lambda: (
+                "set by the destination itself" in text(form.query_one("#error-headers", Static))
+            ),
+        )
+        assert form.query_one("#row-headers").has_class("-invalid")
+
+        form.query_one("#field-headers", TextArea).text = "Authorization: Bearer s3cret"
+        add.query_one("#destination-sources", SelectionList).select_all()
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, DestinationPageScreen))
+        page = app.screen
+        assert page.destination.name == "Orders hook" and page.destination.source_ids
+
+        send(
+            daemon.address,
+            daemon.write_key,
+            track("u1", "Order Completed"),
+            track("u2", "Order Completed"),
+        )  # type: ignore[attr-defined]
+        summary = page.query_one("#delivery-summary", Static)
+        try:
+            await until(pilot, lambda: "Delivered 2" in text(summary), seconds=20)
+        except AssertionError as exc:
+            log = "".join(daemon.raw_output[-20:])
+            shown = f"{text(summary)!r}; receiver got {len(receiver.accepted)}"
+            raise AssertionError(f"{exc}\nshown: {shown}\ndaemon log:\n{log}") from None
+        assert len(receiver.accepted) == 2
+        assert "p95" in text(summary)
+
+        # A permanent failure: a dead letter with the request and the response.
+        receiver.fail(400)
+        send(daemon.address, daemon.write_key, track("u3", "Order Completed"))  # type: ignore[attr-defined]
+        await until(pilot, lambda: "Dead 1" in text(summary), seconds=20)
+        errors = page.query_one("#errors-table", DataTable)
+        await until(pilot, lambda: errors.row_count >= 1)
+        errors.focus()
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, FailureScreen))
+        shown = "\n".join(text(s) for s in app.screen.query(".sample"))
+        assert "POST" in shown and "400" in shown
+        assert "s3cret" not in shown  # secret header values never shown
+        await pilot.press("escape")
+
+        # Replay the dead letter once the receiver is fixed.
+        receiver.ok()
+        await pilot.press("R")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.click("#confirm")
+        await until(
+            pilot, lambda: "Delivered 3" in text(summary) and "Dead 0" in text(summary), seconds=20
+        )
+
+        # A filter whose FQL does not parse: the caret points at the place.
+        await pilot.press("f")
+        await pilot.press("a")
+        await until(pilot, lambda: isinstance(app.screen, FilterScreen))
+        dialog = app.screen
+        dialog.query_one("#filter-condition", Input).value = "type = 'track' and"
+        await pilot.press("ctrl+s")
+        caret = dialog.query_one("#filter-condition-error", Static)
+        await until(pilot, lambda: "^" in text(caret))
+        lines = text(caret).splitlines()
+        assert lines[0] == "type = 'track' and" and lines[1].index("^") == len("type = 'track' and")
+        dialog.query_one("#filter-condition", Input).value = "event = 'Order Completed'"
+        await pilot.press("enter")  # from the condition input
+        await until(pilot, lambda: app.screen is page)
+        filters = page.query_one("#filters-table", DataTable)
+        await until(pilot, lambda: filters.row_count == 1)
+        assert "drop · event = 'Order Completed'" in str(filters.get_row_at(0))
+
+
+@run_async
+async def test_a_read_only_member_sees_destinations_without_admin_actions(
+    daemon: Daemon, receiver: Receiver, tmp_path: Path
+) -> None:
+    from segtui.models import Role, RoleGrant
+
+    owner_token = daemon.owner_token  # type: ignore[attr-defined]
+    async with admin_client(daemon.address, owner_token) as owner:
+        sources = await owner.list_sources()
+        await owner.create_destination(
+            "Hook", "webhook", [s.id for s in sources], {"urls": [receiver.url]}
+        )
+        invite = (
+            await owner.create_invites(["reader@example.com"], [RoleGrant(Role.SOURCE_READ_ONLY)])
+        )[0]
+        reader_token = (await owner.accept_invite(invite.token)).token
+    app = make_app(daemon.address, reader_token)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await until(pilot, lambda: app.connection == "connected" and app.me is not None)
+        await app.goto("destinations")
+        screen = app.screen
+        assert isinstance(screen, DestinationsScreen)
+        table = screen.query_one("#destinations-table", DataTable)
+        await until(pilot, lambda: table.row_count == 1)
+        assert screen.check_action("add", ()) is None
+        assert "needs Source Admin" in text(screen.query_one("#destinations-note", Static))
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, DestinationPageScreen))
+        page = app.screen
+        assert page.check_action("replay", ()) is None
+        await pilot.press("t")
+        await until(pilot, lambda: "Read-only" in text(page.query_one("#destination-note", Static)))
+        assert page.query_one("#save-settings").disabled and page.query_one("#delete").disabled
+        assert page.query_one("#destination-settings", SettingsForm).disabled
