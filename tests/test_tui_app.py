@@ -355,7 +355,9 @@ async def test_the_debugger_stays_responsive_under_a_flood_of_events(daemon: Dae
         await until(pilot, lambda: feed.received + feed.skipped >= 10_000, seconds=20)
         sampler.cancel()
         assert len(events.events) <= feed.capacity
-        assert max(lags) < 0.3, f"the UI stalled for {max(lags):.2f}s"
+        # A guard against blocking the UI thread (a network call or an unbounded redraw
+        # would hold it for seconds), not a speed target: those live in bench/.
+        assert max(lags) < 2.0, f"the UI stalled for {max(lags):.2f}s"
 
 
 @run_async
