@@ -9,6 +9,7 @@ from pathlib import Path
 from segd.app import prune
 from segd.config import Config, StorageConfig
 from segd.store import Store, dedup_key
+from segd.store.db import power_of_two_chunks
 from segd.writer import DiskGuard, Entry, LogWriter
 
 DAY_MS = 86_400_000
@@ -103,3 +104,36 @@ def test_sequence_numbers_are_never_reused_after_pruning(tmp_path: Path) -> None
             await store.close()
 
     assert asyncio.run(scenario()) == [6]
+
+
+def test_power_of_two_chunks_cover_every_row_in_order() -> None:
+    for count in (0, 1, 2, 3, 100, 1023, 1024, 1025, 3001):
+        rows = [(i,) for i in range(count)]
+        chunks = list(power_of_two_chunks(rows, 1024))
+        assert [row for chunk in chunks for row in chunk] == rows
+        assert all(len(c) <= 1024 and len(c) & (len(c) - 1) == 0 for c in chunks)
+
+
+def test_a_group_larger_than_one_statement_is_stored_whole_and_deduplicated(
+    tmp_path: Path,
+) -> None:
+    """3,001 events take several multi-row INSERTs; a resend finds every one of them."""
+
+    async def scenario() -> tuple[list[bool], list[bool], int]:
+        store = await Store.open(tmp_path, "normal")
+        writer = LogWriter(store, DiskGuard(tmp_path, 0), 10_000, 20_000)
+        await writer.start()
+        try:
+            now = time.time_ns() // 1_000_000
+            batch = [entry(f"m-{i}", now) for i in range(3001)]
+            first = await writer.write(batch)
+            again = await writer.write(batch[::-1])
+            stored = await store.log.read_after(0, 10_000)
+            assert [e.message_id for e in stored] == [f"m-{i}" for i in range(3001)]
+            return first, again, await store.dedup.cursor()
+        finally:
+            await writer.close()
+            await store.close()
+
+    first, again, cursor = asyncio.run(scenario())
+    assert all(first) and not any(again) and cursor == 3001

@@ -14,6 +14,8 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+import orjson
+
 from segd.store.db import Database, connect
 
 _SCHEMA = """
@@ -52,23 +54,25 @@ class DedupIndex:
             row = await cursor.fetchone()
         return int(row[0]) if row else 0
 
+    # Keys travel as one JSON array, so that each statement is a single SQLite step
+    # whatever the count (see segd.store.db.insert_values_sql for why that matters).
+
     async def lookup(self, keys: Sequence[int]) -> dict[int, int]:
         """key → seq for the keys already indexed."""
-        found: dict[int, int] = {}
-        for start in range(0, len(keys), 500):
-            chunk = keys[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            async with self._conn.execute(
-                f"SELECT key, seq FROM keys WHERE key IN ({marks})", chunk
-            ) as cursor:
-                for key, seq in await cursor.fetchall():
-                    found[key] = seq
-        return found
+        rows = await self._conn.execute_fetchall(
+            "SELECT key, seq FROM keys WHERE key IN (SELECT value FROM json_each(?))",
+            (orjson.dumps(list(keys)),),
+        )
+        return {key: seq for key, seq in rows}
 
     async def add(self, entries: Iterable[tuple[int, int]], covered_seq: int) -> None:
         """Index (key, seq) pairs and record that the log is covered up to `covered_seq`."""
         async with self._db.transaction() as conn:
-            await conn.executemany("INSERT OR REPLACE INTO keys VALUES (?, ?)", entries)
+            await conn.execute(
+                "INSERT OR REPLACE INTO keys SELECT json_extract(value, '$[0]'),"
+                " json_extract(value, '$[1]') FROM json_each(?)",
+                (orjson.dumps(list(entries)),),
+            )
             await conn.execute("UPDATE cursor SET seq = ?", (covered_seq,))
 
     async def forget_before(self, seq: int) -> None:

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from segd.store.db import Database
+import orjson
+
+from segd.store.db import MAX_VARIABLES, Database, insert_values_sql, power_of_two_chunks
 
 #: (seq, source_id, message_id, type, name, user_id, anonymous_id, received_at_ms, payload)
 LogRow = tuple[int, int, str, int, str, str, str, int, bytes]
 
 _INSERT = (
     "INSERT INTO events (seq, source_id, message_id, type, name, user_id, anonymous_id,"
-    " received_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " received_at, payload) VALUES "
 )
+_WIDTH = 9
+_ROWS_PER_INSERT = min(1024, MAX_VARIABLES // _WIDTH)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,21 +54,18 @@ class EventLog:
     async def append(self, rows: Sequence[LogRow]) -> None:
         """Append rows (their seqs assigned by the caller, ascending) in one transaction."""
         async with self._writer.transaction() as conn:
-            await conn.executemany(_INSERT, rows)
+            for chunk in power_of_two_chunks(rows, _ROWS_PER_INSERT):
+                sql = insert_values_sql(_INSERT, _WIDTH, len(chunk))
+                await conn.execute(sql, list(itertools.chain.from_iterable(chunk)))
 
     async def message_ids(self, seqs: Iterable[int]) -> dict[int, tuple[int, str]]:
         """seq → (source_id, message_id) for those of `seqs` still in the log."""
-        wanted = list(seqs)
-        found: dict[int, tuple[int, str]] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            async with self._conn.execute(
-                f"SELECT seq, source_id, message_id FROM events WHERE seq IN ({marks})", chunk
-            ) as cursor:
-                for seq, source_id, message_id in await cursor.fetchall():
-                    found[seq] = (source_id, message_id)
-        return found
+        rows = await self._conn.execute_fetchall(
+            "SELECT seq, source_id, message_id FROM events"
+            " WHERE seq IN (SELECT value FROM json_each(?))",
+            (orjson.dumps(list(seqs)),),
+        )
+        return {seq: (source_id, message_id) for seq, source_id, message_id in rows}
 
     async def read_after(self, cursor_seq: int, limit: int) -> list[StoredEvent]:
         """Up to `limit` events with seq > cursor_seq, in order."""
