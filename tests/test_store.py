@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from pathlib import Path
 
 from segd.app import prune
 from segd.config import Config, StorageConfig
 from segd.store import Store, dedup_key
-from segd.store.db import power_of_two_chunks
+from segd.store.db import Database, connect, power_of_two_chunks
 from segd.writer import DiskGuard, Entry, LogWriter
 
 DAY_MS = 86_400_000
@@ -137,3 +138,29 @@ def test_a_group_larger_than_one_statement_is_stored_whole_and_deduplicated(
 
     first, again, cursor = asyncio.run(scenario())
     assert all(first) and not any(again) and cursor == 3001
+
+
+def test_a_transaction_cancelled_at_its_begin_leaves_the_connection_usable(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> list[tuple[int]]:
+        db = Database(await connect(tmp_path / "t.db", "normal"))
+        try:
+            await db.conn.execute("CREATE TABLE t (x INTEGER)")
+
+            async def write() -> None:
+                async with db.transaction() as conn:
+                    await conn.execute("INSERT INTO t VALUES (1)")
+
+            task = asyncio.create_task(write())
+            await asyncio.sleep(0)  # the task now waits for its BEGIN
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            async with db.transaction() as conn:
+                await conn.execute("INSERT INTO t VALUES (2)")
+            return list(await db.conn.execute_fetchall("SELECT x FROM t"))  # type: ignore[arg-type]
+        finally:
+            await db.close()
+
+    assert asyncio.run(scenario()) == [(2,)]

@@ -107,8 +107,10 @@ class Database:
         self, begin: str = "BEGIN IMMEDIATE"
     ) -> AsyncIterator[aiosqlite.Connection]:
         async with self._lock:
-            await self.conn.execute(begin)
             try:
+                # Inside the try: a task cancelled while BEGIN is queued must still
+                # roll it back, or the connection stays in its transaction.
+                await self.conn.execute(begin)
                 yield self.conn
             except BaseException:
                 await self.conn.rollback()
