@@ -100,13 +100,32 @@ def test_flatten(obj: dict[str, Any], limit: int, keys: dict[str, str], truncate
         ),
         (event_pb2.Event(type=event_pb2.EVENT_TYPE_ALIAS, previous_id="a"), "", {}),
         (event_pb2.Event(type=TRACK, event="No Props"), "No Props", {}),
-        # Beyond 64 bits: valid JSON that the fast parser refuses.
+        # Beyond 64 bits, integers are still integers (orjson reads them as floats).
         (
             event_pb2.Event(
                 type=TRACK, event="Big", properties='{"n": 123456789012345678901234567890}'
             ),
             "Big",
             {"n": "integer"},
+        ),
+        (
+            event_pb2.Event(
+                type=TRACK,
+                event="Big",
+                properties='{"n": 98765432109876543210, "m": {"k": -9223372036854775809}}',
+            ),
+            "Big",
+            {"n": "integer", "m": "object", "m.k": "integer"},
+        ),
+        # The largest integers orjson reads exactly, and floats as large: read as written.
+        (
+            event_pb2.Event(
+                type=TRACK,
+                event="Big",
+                properties='{"u": 18446744073709551615, "f": 1e20, "g": -9.3e18}',
+            ),
+            "Big",
+            {"u": "integer", "f": "number", "g": "number"},
         ),
     ],
 )
