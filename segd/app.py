@@ -18,7 +18,7 @@ from segd.collector import Collector
 from segd.config import Config
 from segd.debugger import DebuggerHub
 from segd.router import Router
-from segd.schema.consumer import SchemaConsumer
+from segd.schema.process import SchemaProcess
 from segd.server import tls
 from segd.server.admin import AdminService
 from segd.server.collector import CollectorService
@@ -67,7 +67,8 @@ class Daemon:
         await sources.refresh()
         disk = DiskGuard(config.data_dir, config.storage.min_free_bytes)
         router = Router(store, config.router, config.data_dir)
-        schema = SchemaConsumer(store)
+        # The schema consumer works in a child process of its own (see segd.schema.process).
+        schema = SchemaProcess(config.data_dir, config.log.level, config.log.format)
 
         def committed(stored: list[tuple[int, Entry]]) -> None:
             router.notify_committed(stored)
@@ -114,7 +115,7 @@ class Daemon:
         self._tasks = [
             asyncio.create_task(self._every(SOURCE_REFRESH_SECONDS, sources.refresh)),
             asyncio.create_task(self._every(RETENTION_CHECK_SECONDS, lambda: prune(store, config))),
-            asyncio.create_task(schema.run(), name="schema-consumer"),
+            asyncio.create_task(schema.run(), name="schema-process"),
         ]
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -148,6 +149,8 @@ class Daemon:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        # Before the checkpoint: the child reads segd.db until it has stopped.
+        await schema.close()
         await store.log.checkpoint()
         log.info("segd.stopped")
 
