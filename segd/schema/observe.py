@@ -153,7 +153,10 @@ class EventStats:
 def aggregate(observations: Iterable[Observation]) -> dict[EventKey, EventStats]:
     stats: dict[EventKey, EventStats] = {}
     for seen in observations:
-        entry = stats.setdefault((seen.source_id, seen.type, seen.name), EventStats())
+        key = (seen.source_id, seen.type, seen.name)
+        entry = stats.get(key)
+        if entry is None:  # not setdefault: that would build an EventStats every time
+            entry = stats[key] = EventStats()
         if entry.count == 0:
             entry.first_ms = seen.received_at_ms
         entry.count += 1
