@@ -115,8 +115,8 @@ class Daemon:
         self._tasks = [
             asyncio.create_task(self._every(SOURCE_REFRESH_SECONDS, sources.refresh)),
             asyncio.create_task(self._every(RETENTION_CHECK_SECONDS, lambda: prune(store, config))),
-            asyncio.create_task(schema.run(), name="schema-process"),
         ]
+        schema.start()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self._stopping.set)
@@ -140,8 +140,13 @@ class Daemon:
         systemd.notify("STOPPING=1")
         # Debugger streams never end by themselves: end them so they do not hold the grace.
         debugger.close()
-        # Both doors stop taking requests and drain theirs before the writer closes.
-        await asyncio.gather(server.stop(), *([http.stop()] if http is not None else []))
+        # Both doors stop taking requests and drain theirs before the writer closes. The
+        # schema process stops meanwhile, first of all so that none is started again if
+        # it dies now (systemd signals every process of the unit); what it has not seen
+        # yet, the next one takes from its cursor.
+        await asyncio.gather(
+            server.stop(), *([http.stop()] if http is not None else []), schema.close()
+        )
         await writer.close()
         await router.stop()
         for task in self._tasks:
@@ -149,8 +154,6 @@ class Daemon:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        # Before the checkpoint: the child reads segd.db until it has stopped.
-        await schema.close()
         await store.log.checkpoint()
         log.info("segd.stopped")
 

@@ -358,3 +358,13 @@ def test_the_schema_process_exits_when_the_daemon_is_killed(daemon: Daemon) -> N
     finally:
         if not has_exited(child):  # leave no orphan behind a failure
             os.kill(child, signal.SIGKILL)
+
+
+def test_the_schema_process_stops_with_the_daemon(daemon: Daemon) -> None:
+    child = schema_child(daemon)
+
+    assert daemon.stop() == 0
+    # It finished by itself when the daemon closed its pipe: not terminated, not killed.
+    stopped = daemon.wait_for_log("schema.process_stopped")
+    assert (stopped["pid"], stopped["exit_code"]) == (child, 0)
+    assert has_exited(child)

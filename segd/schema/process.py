@@ -198,24 +198,29 @@ class _Child:
 class SchemaProcess:
     """The daemon's side: keeps one child running, and wakes it after commits.
 
-    `run` starts the child and replaces it when it dies, until cancelled; `close` (after
-    `run` is cancelled) stops it.
+    `start` begins a task that starts the child and replaces it when it dies; `close`
+    ends that task, then stops the child.
     """
 
     def __init__(self, data_dir: Path, log_level: str = "info", log_format: str = "auto") -> None:
         self._args = (data_dir, log_level, log_format)
         self._child: _Child | None = None
         self._starting: asyncio.Future[_Child] | None = None
+        self._supervisor: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Start the child in the background (it need not be up before ingestion is)."""
+        self._supervisor = asyncio.create_task(self._supervise(), name="schema-process")
 
     def notify(self) -> None:
         """New events are in the log (called after every commit: costs next to nothing)."""
         if self._child is not None:
             self._child.notify()
 
-    async def run(self) -> None:
+    async def _supervise(self) -> None:
         while True:
             try:
-                child = await self._start()
+                child = await self._start_child()
             except Exception:
                 log.exception("schema.process_start_failed")
             else:
@@ -226,7 +231,7 @@ class SchemaProcess:
                 log.warning("schema.process_exited", pid=pid, exit_code=code)
             await asyncio.sleep(RESTART_DELAY_SECONDS)
 
-    async def _start(self) -> _Child:
+    async def _start_child(self) -> _Child:
         # On a thread: the fork server's first start imports this module.
         self._starting = asyncio.ensure_future(asyncio.to_thread(_Child.start, *self._args))
         # Shielded: cancelled meanwhile, the child still starts, and close() stops it.
@@ -235,7 +240,13 @@ class SchemaProcess:
         return child
 
     async def close(self) -> None:
-        """Tell the child to stop, give it CLOSE_TIMEOUT_SECONDS, then end it."""
+        """Replace no child from now on; tell the child to stop, give it
+        CLOSE_TIMEOUT_SECONDS, then end it."""
+        if self._supervisor is not None:
+            self._supervisor.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._supervisor
+            self._supervisor = None
         child, self._child = self._child, None
         if child is None and self._starting is not None:
             with contextlib.suppress(Exception):
