@@ -12,9 +12,10 @@ schema.db, which it alone writes (the daemon's Admin API reads it through `Store
 It runs the same `SchemaConsumer` loop, from the same cursor, in an event loop of its own.
 
 The daemon wakes it through a pipe after each commit. A shared flag says whether a
-wake-up is already pending, so the daemon writes a byte only when it is not: after most
-commits `notify` reads one byte of shared memory and returns. The child clears the flag
-before it reads the log, so a commit it may have missed always writes again. The child
+wake-up is already pending, so the daemon writes a byte only when none is: under load,
+`notify` mostly reads one byte of shared memory and returns. The child clears the flag
+when it is woken, before its next read of the log: a commit made before the clearing is
+in that read, and one made after it finds the flag down and writes again. The child
 also polls every few seconds, as it always did.
 
 The pipe is also how the child learns that the daemon is gone: when the daemon closes it
@@ -22,8 +23,9 @@ The pipe is also how the child learns that the daemon is gone: when the daemon c
 reads end-of-file and exits. A child that dies is logged and replaced; it resumes from
 its cursor in schema.db, which moves in the same transaction as the statistics.
 
-Children are forked from a fork server (the daemon's threads are never forked), which
-imports this module before it forks, so starting one is cheap.
+Children are forked from a fork server (the daemon's threads are never forked). The
+daemon starts its fork server for this child, at start-up, with this module imported
+before any fork, so starting one is cheap.
 """
 
 from __future__ import annotations
