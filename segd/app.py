@@ -18,7 +18,7 @@ from segd.collector import Collector
 from segd.config import Config
 from segd.debugger import DebuggerHub
 from segd.router import Router
-from segd.schema.consumer import SchemaConsumer
+from segd.schema.process import SchemaProcess
 from segd.server import tls
 from segd.server.admin import AdminService
 from segd.server.collector import CollectorService
@@ -67,7 +67,8 @@ class Daemon:
         await sources.refresh()
         disk = DiskGuard(config.data_dir, config.storage.min_free_bytes)
         router = Router(store, config.router, config.data_dir)
-        schema = SchemaConsumer(store)
+        # The schema consumer works in a child process of its own (see segd.schema.process).
+        schema = SchemaProcess(config.data_dir, config.log.level, config.log.format)
 
         def committed(stored: list[tuple[int, Entry]]) -> None:
             router.notify_committed(stored)
@@ -114,8 +115,8 @@ class Daemon:
         self._tasks = [
             asyncio.create_task(self._every(SOURCE_REFRESH_SECONDS, sources.refresh)),
             asyncio.create_task(self._every(RETENTION_CHECK_SECONDS, lambda: prune(store, config))),
-            asyncio.create_task(schema.run(), name="schema-consumer"),
         ]
+        schema.start()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self._stopping.set)
@@ -139,8 +140,13 @@ class Daemon:
         systemd.notify("STOPPING=1")
         # Debugger streams never end by themselves: end them so they do not hold the grace.
         debugger.close()
-        # Both doors stop taking requests and drain theirs before the writer closes.
-        await asyncio.gather(server.stop(), *([http.stop()] if http is not None else []))
+        # Both doors stop taking requests and drain theirs before the writer closes. The
+        # schema process stops meanwhile, first of all so that none is started again if
+        # it dies now (systemd signals every process of the unit); what it has not seen
+        # yet, the next one takes from its cursor.
+        await asyncio.gather(
+            server.stop(), *([http.stop()] if http is not None else []), schema.close()
+        )
         await writer.close()
         await router.stop()
         for task in self._tasks:

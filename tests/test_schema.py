@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -100,13 +103,32 @@ def test_flatten(obj: dict[str, Any], limit: int, keys: dict[str, str], truncate
         ),
         (event_pb2.Event(type=event_pb2.EVENT_TYPE_ALIAS, previous_id="a"), "", {}),
         (event_pb2.Event(type=TRACK, event="No Props"), "No Props", {}),
-        # Beyond 64 bits: valid JSON that the fast parser refuses.
+        # Beyond 64 bits, integers are still integers (orjson reads them as floats).
         (
             event_pb2.Event(
                 type=TRACK, event="Big", properties='{"n": 123456789012345678901234567890}'
             ),
             "Big",
             {"n": "integer"},
+        ),
+        (
+            event_pb2.Event(
+                type=TRACK,
+                event="Big",
+                properties='{"n": 98765432109876543210, "m": {"k": -9223372036854775809}}',
+            ),
+            "Big",
+            {"n": "integer", "m": "object", "m.k": "integer"},
+        ),
+        # The largest integers orjson reads exactly, and floats as large: read as written.
+        (
+            event_pb2.Event(
+                type=TRACK,
+                event="Big",
+                properties='{"u": 18446744073709551615, "f": 1e20, "g": -9.3e18}',
+            ),
+            "Big",
+            {"u": "integer", "f": "number", "g": "number"},
         ),
     ],
 )
@@ -266,3 +288,83 @@ def test_schema_bounds_are_flagged(daemon: Daemon, owner: AdminClient) -> None:
     first = next(e for e in reply.events if e.name == "Event 0")
     assert first.properties_limit_reached and len(first.properties) == 300
     assert first.count_all_time == 2
+
+
+def test_a_20_digit_integer_property_is_an_integer(daemon: Daemon, owner: AdminClient) -> None:
+    send(daemon, [track(name="Big", properties='{"n": 98765432109876543210, "x": 1e20}')])
+    [event] = schema_at(owner, 1).events
+    assert {p.key: list(p.types) for p in event.properties} == {
+        "n": ["integer"],
+        "x": ["number"],
+    }
+
+
+# ---- the consumer's child process ----------------------------------------------------
+
+
+def log_entry(
+    daemon: Daemon, event: str, match: Callable[[dict[str, object]], bool], timeout: float = 10
+) -> dict[str, object]:
+    """The first line of the daemon's log named `event` for which `match` holds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for entry in list(daemon.logs):
+            if entry.get("event") == event and match(entry):
+                return entry
+        time.sleep(0.05)
+    raise AssertionError(f"no matching {event!r} in the daemon's log")
+
+
+def schema_child(daemon: Daemon) -> int:
+    return int(daemon.wait_for_log("schema.process_started")["pid"])  # type: ignore[call-overload]
+
+
+def has_exited(pid: int) -> bool:
+    """Whether the process is gone, or a zombie (it has exited; its parent has not reaped it)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return True
+    return stat.rsplit(")", 1)[1].split()[0] == "Z"
+
+
+def test_a_killed_schema_process_is_replaced_and_resumes(
+    daemon: Daemon, owner: AdminClient
+) -> None:
+    send(daemon, [track(name="Before")])
+    schema_at(owner, 1)
+    first = schema_child(daemon)
+
+    os.kill(first, signal.SIGKILL)
+    exited = log_entry(daemon, "schema.process_exited", lambda e: e["pid"] == first)
+    assert exited["exit_code"] == -signal.SIGKILL
+    log_entry(daemon, "schema.process_started", lambda e: e["pid"] != first)
+
+    send(daemon, [track(name="After"), track(name="Before")])
+    counts = {e.name: e.count_all_time for e in schema_at(owner, 3).events}
+    assert counts == {"Before": 2, "After": 1}
+
+
+def test_the_schema_process_exits_when_the_daemon_is_killed(daemon: Daemon) -> None:
+    child = schema_child(daemon)
+    assert not has_exited(child)
+
+    daemon.kill()
+    deadline = time.monotonic() + 10
+    while not has_exited(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        assert has_exited(child), "the schema process outlived the daemon"
+    finally:
+        if not has_exited(child):  # leave no orphan behind a failure
+            os.kill(child, signal.SIGKILL)
+
+
+def test_the_schema_process_stops_with_the_daemon(daemon: Daemon) -> None:
+    child = schema_child(daemon)
+
+    assert daemon.stop() == 0
+    # It finished by itself when the daemon closed its pipe: not terminated, not killed.
+    stopped = daemon.wait_for_log("schema.process_stopped")
+    assert (stopped["pid"], stopped["exit_code"]) == (child, 0)
+    assert has_exited(child)

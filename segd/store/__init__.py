@@ -3,6 +3,10 @@
 - segd.db: the event log and the workspace tables (durability as configured);
 - dedup.db: the deduplication index, derived from the log (synchronous=OFF);
 - schema.db: the schema consumer's statistics and cursor (synchronous=NORMAL).
+
+The schema consumer runs in a child process, which opens segd.db through a `LogReader`
+and schema.db through a `SchemaStore` of its own; the daemon's `Store.schema` creates
+schema.db's tables at start and otherwise only reads them.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from segd.store.delivery import (
 from segd.store.destinations import DestinationRow, DestinationStore, FilterRow
 from segd.store.eventlog import EventLog, LogRow, StoredEvent
 from segd.store.invites import InviteStore
+from segd.store.log_reader import LogReader
 from segd.store.schema import SchemaStore
 from segd.store.workspace import Source, WorkspaceStore, WriteKey
 
@@ -41,6 +46,7 @@ __all__ = [
     "EventLog",
     "FilterRow",
     "InviteStore",
+    "LogReader",
     "LogRow",
     "Progress",
     "RetryRow",

@@ -81,8 +81,9 @@ class SourceSchema:
 
 
 class SchemaStore:
-    """Written by the schema consumer alone; read by the Admin service through a
-    connection of its own, which sees committed batches only."""
+    """Written by the schema consumer alone (in its own process, through its own
+    SchemaStore); read by the Admin service through a connection of its own, which
+    sees committed batches only."""
 
     def __init__(self, db: Database, reader: Database) -> None:
         self._db = db
