@@ -164,3 +164,37 @@ def test_a_transaction_cancelled_at_its_begin_leaves_the_connection_usable(
             await db.close()
 
     assert asyncio.run(scenario()) == [(2,)]
+
+
+def test_answered_events_stop_counting_as_waiting_before_their_keys_are_indexed(
+    tmp_path: Path,
+) -> None:
+    """Once a group is answered its clients send again; its events must not hold room
+    while the dedup index takes their keys (that refused 16 calls of 1,000 events)."""
+
+    async def scenario() -> None:
+        store = await Store.open(tmp_path, "normal")
+        writer = LogWriter(store, DiskGuard(tmp_path, 0), 1000, 150)
+        indexing = asyncio.Event()
+        release = asyncio.Event()
+        add = store.dedup.add
+
+        async def slow_add(entries: object, covered_seq: int) -> None:
+            indexing.set()
+            await release.wait()
+            await add(entries, covered_seq)  # type: ignore[arg-type]
+
+        store.dedup.add = slow_add  # type: ignore[method-assign]
+        await writer.start()
+        try:
+            now = time.time_ns() // 1_000_000
+            assert await writer.write([entry(f"m-{i}", now) for i in range(100)]) == [True] * 100
+            await indexing.wait()
+            writer.admit(100)  # 100 answered + 100 new would not fit in 150
+            release.set()
+        finally:
+            release.set()
+            await writer.close()
+            await store.close()
+
+    asyncio.run(scenario())
