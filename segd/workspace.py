@@ -29,8 +29,11 @@ def hash_token(token: str) -> bytes:
 
 
 def new_secret() -> str:
-    """A fresh random token (256 bits), URL-safe."""
-    return secrets.token_urlsafe(32)
+    """A fresh random token (256 bits), URL-safe, and never starting with "-": one in 64
+    did, and a command line then took it for an option (`--accept-invite -Gh8k...`)."""
+    while (token := secrets.token_urlsafe(32)).startswith("-"):
+        pass
+    return token
 
 
 def slugify(name: str) -> str:

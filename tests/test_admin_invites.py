@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import concurrent.futures
 import time
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ import grpc
 import pytest
 
 from segd.api.v1 import admin_pb2 as pb
+from segd.workspace import new_secret
 from tests.support.admin import AdminClient
 from tests.support.daemon import Daemon
 from tests.support.smtp import smtp_server
@@ -223,3 +225,13 @@ def test_failed_email_hands_the_token_to_the_inviter(
             owner.as_token(None).AcceptInvite(invite_token=created.token)
     finally:
         running.kill()
+
+
+def test_secrets_never_start_with_a_dash_so_a_command_line_takes_them_as_values() -> None:
+    """Invites, tokens and write keys follow options (`segtui --accept-invite TOKEN`);
+    one URL-safe token in 64 used to start with "-" and was taken for an option."""
+    assert not [s for s in (new_secret() for _ in range(2000)) if s.startswith("-")]
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--accept-invite")
+    token = new_secret()
+    assert parser.parse_args(["--accept-invite", token]).accept_invite == token
