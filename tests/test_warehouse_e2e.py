@@ -6,7 +6,9 @@ plain SQL on the DuckDB file or the PostgreSQL schema checks what arrived.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sqlite3
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -60,6 +62,13 @@ class Setup:
             if "does not exist" in str(exc).lower():
                 return 0
             raise
+
+
+def delivery_cursor(data_dir: Path) -> int:
+    """Where the router has recorded the destination's delivery up to (0: nowhere)."""
+    with contextlib.closing(sqlite3.connect(data_dir / "segd.db")) as conn:
+        row = conn.execute("SELECT max(cursor_seq) FROM delivery_state").fetchone()
+    return int(row[0] or 0)
 
 
 @pytest.fixture(params=["duckdb", "postgres"])
@@ -194,7 +203,8 @@ def test_a_daemon_killed_while_loading_leaves_no_duplicates_after_restart(
     # recorded as delivered when the daemon dies: a restart must redeliver them.
     daemon = start(commit_interval_seconds=60)
     total = 3000
-    for first in range(0, total, 500):
+
+    def send_from(first: int) -> None:
         send(
             daemon,
             setup.write_key,
@@ -204,17 +214,31 @@ def test_a_daemon_killed_while_loading_leaves_no_duplicates_after_restart(
                 for i in range(first, first + 500)
             ],
         )  # fmt: skip
-    # The cursor is written after the first load, then not for a minute: kill the
-    # daemon once more loads have committed, with others under way.
+
+    # The cursor is written after the first load, then not for a minute. The rest is
+    # sent once that first write is done: sent at once, the first loads could all end
+    # before it, and it would record them all.
+    send_from(0)
+    eventually(lambda: delivery_cursor(setup.data_dir) > 0)
+    for first in range(500, total, 500):
+        send_from(first)
+    # Kill the daemon once more loads have committed, with others under way.
     eventually(lambda: sum(e.get("event") == "warehouse.loaded" for e in daemon.logs) >= 3)
     daemon.kill()
     assert setup.count("tracks") >= 1500
 
+    recorded = delivery_cursor(setup.data_dir)
+
     again = start()
-    eventually(lambda: setup.count("order_completed") == total, timeout=30)
-    loads = [entry for entry in again.logs if entry.get("event") == "warehouse.loaded"]
+
+    def loads() -> list[dict[str, Any]]:
+        return [entry for entry in again.logs if entry.get("event") == "warehouse.loaded"]
+
+    # Wait for the redelivery itself: all may have been loaded before the kill.
+    eventually(lambda: sum(int(e["events"]) for e in loads()) >= total - recorded, timeout=30)
+    assert setup.count("order_completed") == total
     # Events already in the warehouse came again, and added no row.
-    redelivered = sum(int(e["events"]) - int(e["rows"]) // 2 for e in loads)  # type: ignore[call-overload]
+    redelivered = sum(int(e["events"]) - int(e["rows"]) // 2 for e in loads())
     assert redelivered >= 500
     s = setup.slug
     for table in ("tracks", "order_completed"):
