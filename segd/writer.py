@@ -31,8 +31,8 @@ log = structlog.get_logger(__name__)
 class Entry(NamedTuple):
     """One normalised event on its way into the log.
 
-    A NamedTuple: made once per event on the event loop, and a third as costly to
-    make as a frozen dataclass.
+    A NamedTuple: made once per event on the event loop, where a frozen dataclass
+    would set each field through object.__setattr__, several times as costly.
     """
 
     source_id: int
