@@ -35,6 +35,7 @@ class Measurement:
     seconds: float
     latencies: list[float]
     refused: int = 0  # events answered otherwise than accepted (should stay 0)
+    warmup_events: int = 0  # sent before the clock started (they cost the target CPU too)
 
     @property
     def rate(self) -> float:
@@ -56,7 +57,7 @@ async def _send_load(
         call = channel.unary_unary(f"/segd.api.v1.Collector/{method}")
         pending = iter(requests)
         latencies: list[float] = []
-        counts = {"events": 0, "refused": 0}
+        counts = {"events": 0, "refused": 0, "warmup": 0}
 
         async def worker(until: float, record: bool) -> None:
             for request in pending:
@@ -70,6 +71,8 @@ async def _send_load(
                         accepted = list(reply.outcomes).count(ACCEPTED)
                     counts["events"] += accepted
                     counts["refused"] += batch - accepted
+                else:
+                    counts["warmup"] += batch
                 if time.perf_counter() >= until:
                     return
 
@@ -78,7 +81,7 @@ async def _send_load(
         started = time.perf_counter()
         await asyncio.gather(*(worker(started + seconds, True) for _ in range(concurrency)))
         elapsed = time.perf_counter() - started
-    return Measurement(counts["events"], elapsed, latencies, counts["refused"])
+    return Measurement(counts["events"], elapsed, latencies, counts["refused"], counts["warmup"])
 
 
 def _migration_sql() -> list[str]:

@@ -28,6 +28,14 @@ STARTUP_TIMEOUT = 30.0
 ACCEPTED = collector_pb2.OUTCOME_ACCEPTED
 
 
+def cpu_seconds(pid: int, thread: int | None = None) -> float:
+    """CPU time (user + system) of a process, or of one of its threads, from /proc."""
+    path = f"/proc/{pid}/stat" if thread is None else f"/proc/{pid}/task/{thread}/stat"
+    stat = Path(path).read_text()
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_bytes(pid: int) -> int:
     """Resident set size of a process, from /proc."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -82,6 +90,10 @@ class SegdDaemon:
 
     def rss(self) -> int:
         return rss_bytes(self.pid)
+
+    def cpu(self) -> tuple[float, float]:
+        """CPU seconds used so far: the whole daemon, and its main (event loop) thread."""
+        return cpu_seconds(self.pid), cpu_seconds(self.pid, self.pid)
 
     def close(self) -> None:
         if self._proc.poll() is None:

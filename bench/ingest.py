@@ -15,6 +15,9 @@ random uuid4 messageIds) with 16 calls in flight, in batches of 1 (the Send call
 Then the same batch-100 load against a daemon whose log already holds 10 million
 events (1 million with --quick), written directly and cached under /tmp.
 
+For segd it also prints CPU per event, read from /proc: the whole daemon and its event
+loop's thread (the schema consumer's child process is not counted).
+
 Every figure is the median of --repeat short measurements; each ratio is taken
 within one repetition, then the median of those. Nothing is asserted: the targets
 are printed with the figures.
@@ -76,6 +79,8 @@ class Results:
     def __init__(self) -> None:
         self.runs: dict[tuple[str, int], list[Measurement]] = defaultdict(list)
         self.rss: dict[tuple[str, int], list[int]] = defaultdict(list)
+        #: segd's CPU us per event: (whole daemon, its event loop's thread).
+        self.cpu: dict[tuple[str, int], list[tuple[float, float]]] = defaultdict(list)
 
     def add(self, target: str, batch: int, m: Measurement, rss: int | None = None) -> None:
         self.runs[target, batch].append(m)
@@ -92,6 +97,9 @@ class Results:
 
     def rss_mb(self, target: str, batch: int) -> float:
         return statistics.median(self.rss[target, batch]) / 2**20
+
+    def cpu_us(self, target: str, batch: int, which: int) -> float:
+        return statistics.median(c[which] for c in self.cpu[target, batch])
 
     def ratio(self, a: tuple[str, int], b: tuple[str, int]) -> float:
         """The median over repetitions of a's rate / b's rate in the same repetition."""
@@ -121,7 +129,13 @@ def _measure_all(args: argparse.Namespace, batches: list[int], results: Results)
                     cap = _cap(GRPC_EVENTS_PER_SECOND, batch, seconds)
                     m = load.grpc(noop.address, "noop", batch, CONCURRENCY, seconds, cap)
                     results.add("no-op", batch, m, noop.rss())
+                    before = empty.cpu()
                     m = load.grpc(empty.address, empty.write_key, batch, CONCURRENCY, seconds, cap)
+                    used = [b - a for a, b in zip(before, empty.cpu(), strict=True)]
+                    served = m.events + m.refused + m.warmup_events
+                    results.cpu["segd", batch].append(
+                        (used[0] / served * 1e6, used[1] / served * 1e6)
+                    )
                     results.add("segd", batch, m, empty.rss())
                     sqlite_cap = _cap(SQLITE_EVENTS_PER_SECOND, batch, seconds)
                     m = load.sqlite(batch, args.durability, seconds, sqlite_cap)
@@ -164,6 +178,15 @@ def _report(args: argparse.Namespace, batches: list[int], results: Results) -> N
             f"after {args.prefill:,} stored events, batch {TARGET_BATCH}:"
             f" {r.rate(*full):,.0f} ev/s, p50 {r.latency_ms(*full, 50):.2f} ms,"
             f" p99 {r.latency_ms(*full, 99):.2f} ms, RSS {r.rss_mb(*full):.0f} MB"
+        )
+    print(
+        "segd CPU per event (us, from /proc; warm-up events included; the schema"
+        " consumer's child process not):"
+    )
+    for b in batches:
+        print(
+            f"  batch {b:>5}: daemon {r.cpu_us('segd', b, 0):.1f},"
+            f" its event loop's thread {r.cpu_us('segd', b, 1):.1f}"
         )
     print("targets (reported, not asserted):")
     for label, kind, batch, goal in TARGETS:
