@@ -122,25 +122,32 @@ def check_json_object(part: str, text: str, max_depth: int) -> Rejection | None:
         if isinstance(decoded, Rejection):
             return decoded
         value = decoded
-    if not isinstance(value, dict):
+    if type(value) is not dict:
         return Rejection("not_an_object", f"{part} must be a JSON object")
     # Walking the value costs; fewer brackets than the limit cannot nest past it.
     if text.count("{") + text.count("[") > max_depth and _nested_deeper_than(value, max_depth):
         return Rejection("too_deep", f"{part} is nested deeper than {max_depth} levels")
     # Only an escape can make a surrogate (the text itself is valid UTF-8).
-    if ("\\ud" in text or "\\uD" in text) and has_lone_surrogate(value):
+    if "\\u" in text and ("\\ud" in text or "\\uD" in text) and has_lone_surrogate(value):
         return Rejection("invalid_unicode", f"{part} holds an unpaired surrogate escape")
     return None
 
 
-def check_time_range(event: event_pb2.Event) -> Rejection | None:
-    """Client-set times must be real moments: years 1 to 9999, nanos within a second."""
+def client_times(event: event_pb2.Event) -> tuple[int | None, ...] | Rejection:
+    """The client-set times (timestamp, originalTimestamp, sentAt) in nanoseconds, None
+    where unset; or why one is not a real moment (years 1 to 9999, nanos within a second).
+    """
+    times: list[int | None] = []
     for field, key in CLIENT_TIMES.items():
-        if event.HasField(field):
-            stamp = getattr(event, field)
-            if not (MIN_SECONDS <= stamp.seconds <= MAX_SECONDS and 0 <= stamp.nanos < NANOS):
-                return Rejection("invalid_timestamp", f"{key} is out of range")
-    return None
+        if not event.HasField(field):
+            times.append(None)
+            continue
+        stamp = getattr(event, field)
+        seconds, nanos = stamp.seconds, stamp.nanos
+        if not (MIN_SECONDS <= seconds <= MAX_SECONDS and 0 <= nanos < NANOS):
+            return Rejection("invalid_timestamp", f"{key} is out of range")
+        times.append(seconds * NANOS + nanos)
+    return tuple(times)
 
 
 def _decode(part: str, text: str, max_depth: int) -> Any:
@@ -153,10 +160,6 @@ def _decode(part: str, text: str, max_depth: int) -> Any:
         return Rejection("too_deep", f"{part} is nested deeper than {max_depth} levels")
     except ValueError as exc:  # JSONDecodeError, or an integer too long to convert
         return Rejection("invalid_json", f"{part} is not valid JSON: {describe_json_error(exc)}")
-
-
-def _nanos(ts: Any) -> int:
-    return int(ts.seconds) * NANOS + int(ts.nanos)
 
 
 def _set_nanos(ts: Any, value: int) -> None:
@@ -202,24 +205,21 @@ def normalize(event: event_pb2.Event, now_ns: int, limits: Limits) -> Rejection 
             rejection = check_json_object(part, text, limits.max_json_depth)
             if rejection is not None:
                 return rejection
-    rejection = check_time_range(event)
-    if rejection is not None:
-        return rejection
+    times = client_times(event)
+    if isinstance(times, Rejection):
+        return times
+    timestamp_ns, original, sent_ns = times
 
     if not event.message_id:
         event.message_id = str(uuid.uuid4())
     _set_nanos(event.received_at, now_ns)
-    if event.HasField("original_timestamp"):
-        original: int | None = _nanos(event.original_timestamp)
-    elif event.HasField("timestamp"):
-        original = _nanos(event.timestamp)
+    if original is None and timestamp_ns is not None:
+        original = timestamp_ns
         event.original_timestamp.CopyFrom(event.timestamp)
-    else:
-        original = None
     if original is None:
         timestamp = now_ns
-    elif event.HasField("sent_at"):
-        timestamp = now_ns - (_nanos(event.sent_at) - original)
+    elif sent_ns is not None:
+        timestamp = now_ns - (sent_ns - original)
     else:
         timestamp = original
     if timestamp < MIN_SECONDS * NANOS:
