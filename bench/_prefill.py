@@ -82,7 +82,6 @@ def _fill(folder: Path, write_key: str, events: int) -> None:
         keys = sorted((dedup_key(row[1], row[2]), row[0]) for row in chunk)
         dedup.execute("BEGIN")
         dedup.executemany("INSERT INTO keys VALUES (?, ?)", keys)
-        dedup.execute("UPDATE cursor SET seq = ?", (chunk[-1][0],))
         dedup.execute("COMMIT")
         done += len(chunk)
         if done % 1_000_000 == 0:
@@ -101,7 +100,6 @@ def reset_to(folder: Path, events: int) -> None:
     log.execute("DELETE FROM events WHERE seq > ?", (events,))
     log.execute("UPDATE sqlite_sequence SET seq = ? WHERE name = 'events'", (events,))
     dedup.execute("DELETE FROM keys WHERE seq > ?", (events,))
-    dedup.execute("UPDATE cursor SET seq = min(seq, ?)", (events,))
     for conn in (log, dedup):
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         conn.close()

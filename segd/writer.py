@@ -217,7 +217,7 @@ class LogWriter:
 
     async def _index(self, new_keys: list[tuple[int, int]]) -> None:
         try:
-            await self._store.dedup.add(new_keys, covered_seq=self._next_seq - 1)
+            await self._store.dedup.add(new_keys)
         except (sqlite3.Error, OSError) as exc:
             log.error("dedup.add_failed", error=str(exc))
             self._dedup_behind = True
@@ -253,7 +253,7 @@ class LogWriter:
                 break
             cursor = batch[-1].seq
             await self._store.dedup.add(
-                [(dedup_key(e.source_id, e.message_id), e.seq) for e in batch], cursor
+                [(dedup_key(e.source_id, e.message_id), e.seq) for e in batch]
             )
             indexed += len(batch)
         if indexed:

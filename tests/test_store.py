@@ -53,7 +53,7 @@ def test_a_hash_hit_for_another_event_is_not_a_duplicate(tmp_path: Path) -> None
             now = time.time_ns() // 1_000_000
             await writer.write([entry("m-1", now)])
             # Point m-2's key at m-1's row, as a 64-bit collision would.
-            await store.dedup.add([(dedup_key(1, "m-2"), 1)], covered_seq=1)
+            await store.dedup.add([(dedup_key(1, "m-2"), 1)])
             return await writer.write([entry("m-2", now)])
         finally:
             await writer.close()
@@ -179,10 +179,10 @@ def test_answered_events_stop_counting_as_waiting_before_their_keys_are_indexed(
         release = asyncio.Event()
         add = store.dedup.add
 
-        async def slow_add(entries: object, covered_seq: int) -> None:
+        async def slow_add(entries: object) -> None:
             indexing.set()
             await release.wait()
-            await add(entries, covered_seq)  # type: ignore[arg-type]
+            await add(entries)  # type: ignore[arg-type]
 
         store.dedup.add = slow_add  # type: ignore[method-assign]
         await writer.start()

@@ -2,10 +2,10 @@
 
 A UNIQUE index on random messageIds inside the durable log costs most of the log's
 write throughput (see DESIGN.md), so the index lives in dedup.db with synchronous=OFF.
-It is derived data and follows the log: it records the last seq it covers, and on
-start it catches up from there, so a crash between committing the log and adding the
-keys loses nothing. A key is a 64-bit hash; the caller confirms a hit against the log,
-so a hash collision can never turn a new event into a "duplicate".
+It is derived data and follows the log: the highest seq it holds is the cursor it
+covers, and on start it catches up from there, so a crash between committing the log
+and adding the keys loses nothing. A key is a 64-bit hash; the caller confirms a hit
+against the log, so a hash collision can never turn a new event into a "duplicate".
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ CREATE TABLE IF NOT EXISTS keys (
     seq INTEGER NOT NULL       -- where the event sits in the log
 );
 CREATE INDEX IF NOT EXISTS keys_by_seq ON keys (seq);
-CREATE TABLE IF NOT EXISTS cursor (id INTEGER PRIMARY KEY CHECK (id = 0), seq INTEGER NOT NULL);
-INSERT OR IGNORE INTO cursor VALUES (0, 0);
+-- Before the cursor was the highest seq held, it had a table of its own.
+DROP TABLE IF EXISTS cursor;
 """
 
 
@@ -43,16 +43,21 @@ class DedupIndex:
     @classmethod
     async def open(cls, path: Path) -> DedupIndex:
         conn = await connect(path, "off")
-        await conn.executescript(_SCHEMA)
+        try:
+            await conn.executescript(_SCHEMA)
+        except BaseException:
+            await conn.close()
+            raise
         return cls(Database(conn))
 
     async def close(self) -> None:
         await self._db.close()
 
     async def cursor(self) -> int:
-        async with self._conn.execute("SELECT seq FROM cursor") as cursor:
+        """The highest seq indexed: the log is covered up to there."""
+        async with self._conn.execute("SELECT max(seq) FROM keys") as cursor:
             row = await cursor.fetchone()
-        return int(row[0]) if row else 0
+        return int(row[0]) if row and row[0] is not None else 0
 
     # Keys travel as one JSON array, so that each statement is a single SQLite step
     # whatever the count (see segd.store.db.insert_values_sql for why that matters).
@@ -65,15 +70,17 @@ class DedupIndex:
         )
         return {key: seq for key, seq in rows}
 
-    async def add(self, entries: Iterable[tuple[int, int]], covered_seq: int) -> None:
-        """Index (key, seq) pairs and record that the log is covered up to `covered_seq`."""
-        async with self._db.transaction() as conn:
-            await conn.execute(
-                "INSERT OR REPLACE INTO keys SELECT json_extract(value, '$[0]'),"
-                " json_extract(value, '$[1]') FROM json_each(?)",
-                (orjson.dumps(list(entries)),),
-            )
-            await conn.execute("UPDATE cursor SET seq = ?", (covered_seq,))
+    async def add(self, entries: Iterable[tuple[int, int]]) -> None:
+        """Index (key, seq) pairs: the events with those seqs are in the log.
+
+        One statement, atomic by itself: no BEGIN and COMMIT, each a wait for the
+        connection's thread to get the GIL back from the busy event loop.
+        """
+        await self._conn.execute(
+            "INSERT OR REPLACE INTO keys SELECT json_extract(value, '$[0]'),"
+            " json_extract(value, '$[1]') FROM json_each(?)",
+            (orjson.dumps(list(entries)),),
+        )
 
     async def forget_before(self, seq: int) -> None:
         """Drop keys of events pruned from the log."""
