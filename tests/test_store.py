@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sqlite3
 import time
 from pathlib import Path
 
@@ -198,3 +199,38 @@ def test_answered_events_stop_counting_as_waiting_before_their_keys_are_indexed(
             await store.close()
 
     asyncio.run(scenario())
+
+
+def test_keys_of_a_failed_index_add_are_indexed_by_the_next_commit(tmp_path: Path) -> None:
+    """The index's cursor is its highest seq: a later add must not hide the gap that a
+    failed one left, or a restart would take those events for indexed."""
+
+    async def scenario() -> tuple[list[bool], int]:
+        store, writer = await open_writer(tmp_path)
+        add = store.dedup.add
+        failures = [1]
+
+        async def failing_once(entries: object) -> None:
+            if failures:
+                failures.pop()
+                raise sqlite3.OperationalError("disk I/O error")
+            await add(entries)  # type: ignore[arg-type]
+
+        store.dedup.add = failing_once  # type: ignore[method-assign]
+        now = time.time_ns() // 1_000_000
+        unindexed = [entry(f"a-{i}", now) for i in range(5)]
+        try:
+            await writer.write(unindexed)
+            for n in range(3):
+                await writer.write([entry(f"b-{n}", now)])
+        finally:
+            await writer.close()
+            await store.close()
+        store, writer = await open_writer(tmp_path)
+        try:
+            return await writer.write(unindexed), await store.dedup.cursor()
+        finally:
+            await writer.close()
+            await store.close()
+
+    assert asyncio.run(scenario()) == ([False] * 5, 8)
