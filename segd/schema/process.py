@@ -23,9 +23,9 @@ The pipe is also how the child learns that the daemon is gone: when the daemon c
 reads end-of-file and exits. A child that dies is logged and replaced; it resumes from
 its cursor in schema.db, which moves in the same transaction as the statistics.
 
-Children are forked from a fork server (the daemon's threads are never forked). The
-daemon starts its fork server for this child, at start-up, with this module imported
-before any fork, so starting one is cheap.
+Children are forked from the daemon's fork server (`segd.children`; the daemon's threads
+are never forked), which has this module imported before any fork, so starting one is
+cheap.
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
-import multiprocessing
 import os
 import signal
 from dataclasses import dataclass
@@ -43,6 +42,7 @@ from typing import Any
 
 import structlog
 
+from segd import children
 from segd import log as log_setup
 from segd.schema.consumer import SchemaConsumer
 from segd.store import LogReader, SchemaStore
@@ -109,12 +109,6 @@ async def _run_until_parent_gone(consumer: SchemaConsumer, wake: Connection, pen
             await following
 
 
-def _context() -> Any:
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])
-    return context
-
-
 @dataclass(slots=True)
 class _Child:
     process: Any
@@ -126,7 +120,7 @@ class _Child:
     @classmethod
     def start(cls, data_dir: Path, log_level: str, log_format: str) -> _Child:
         """Start a child (blocks until the fork server has forked it)."""
-        context = _context()
+        context = children.context()
         child_end, parent_end = context.Pipe(duplex=False)
         pending = context.RawValue(ctypes.c_byte, 0)
         process = context.Process(
@@ -234,7 +228,7 @@ class SchemaProcess:
             await asyncio.sleep(RESTART_DELAY_SECONDS)
 
     async def _start_child(self) -> _Child:
-        # On a thread: the fork server's first start imports this module.
+        # On a thread: the fork server's first start imports the children's modules.
         self._starting = asyncio.ensure_future(asyncio.to_thread(_Child.start, *self._args))
         # Shielded: cancelled meanwhile, the child still starts, and close() stops it.
         child = await asyncio.shield(self._starting)

@@ -15,13 +15,13 @@ starting one is cheap and never forks the daemon's own threads.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from segd import children
 from segd.warehouse.backend import Backend, WarehouseError, WarehouseUnavailable
 from segd.warehouse.loader import load, read_state
 
@@ -84,12 +84,6 @@ def serve(conn: Connection, target: Target) -> None:
         backend.close()
 
 
-def _context() -> Any:
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])
-    return context
-
-
 class LoaderProcess:
     """The parent's side: one child, one request at a time. Methods block."""
 
@@ -99,7 +93,7 @@ class LoaderProcess:
         self._conn: Connection | None = None
 
     def _start(self) -> Connection:
-        context = _context()
+        context = children.context()
         parent: Connection
         child: Connection
         parent, child = context.Pipe()
