@@ -17,6 +17,7 @@ from segd.admin.core import AdminCore
 from segd.collector import Collector
 from segd.config import Config
 from segd.debugger import DebuggerHub
+from segd.normalize_pool import NormalizePool
 from segd.router import Router
 from segd.schema.process import SchemaProcess
 from segd.server import tls
@@ -85,7 +86,9 @@ class Daemon:
         await router.start()
         debugger = DebuggerHub(config.debugger.ring_size, config.debugger.subscriber_buffer)
         debugger.preload(await store.log.recent(DEBUGGER_PRELOAD_EVENTS))
-        collector = Collector(sources, writer, config.limits, debugger=debugger)
+        pool = NormalizePool(config.grpc.normalize_workers, config.limits)
+        await pool.start()
+        collector = Collector(sources, writer, config.limits, debugger=debugger, pool=pool)
         admin = AdminCore(
             store,
             config,
@@ -109,6 +112,7 @@ class Daemon:
                 await http.start()
             except BaseException:
                 await server.stop()
+                await pool.close()
                 await writer.close()
                 await router.stop()
                 raise
@@ -147,6 +151,7 @@ class Daemon:
         await asyncio.gather(
             server.stop(), *([http.stop()] if http is not None else []), schema.close()
         )
+        await pool.close()
         await writer.close()
         await router.stop()
         for task in self._tasks:

@@ -12,7 +12,8 @@ from segd.api.v1 import collector_pb2, event_pb2
 from segd.config import Limits
 from segd.debugger import DebuggerHub, PublishedBatch, Status
 from segd.errors import InvalidRequest, RequestTooLarge
-from segd.normalize import Rejection, normalize
+from segd.normalize import Rejection
+from segd.normalize_pool import Normalized, NormalizePool, WorkerUnavailable, normalize_for_log
 from segd.workspace import SourceDirectory
 from segd.writer import Entry, LogWriter
 
@@ -21,7 +22,9 @@ log = structlog.get_logger(__name__)
 ACCEPTED = collector_pb2.OUTCOME_ACCEPTED
 DUPLICATE = collector_pb2.OUTCOME_DUPLICATE
 REJECTED = collector_pb2.OUTCOME_REJECTED
-TRACK = event_pb2.EVENT_TYPE_TRACK
+#: Smaller batches are normalised on the event loop: a worker's round trip would cost
+#: about as much as it saves.
+POOL_MIN_EVENTS = 16
 _STATUS: dict[int, Status] = {ACCEPTED: "accepted", DUPLICATE: "duplicate", REJECTED: "rejected"}
 
 
@@ -42,12 +45,16 @@ class Collector:
         limits: Limits,
         clock: Callable[[], int] = time.time_ns,
         debugger: DebuggerHub | None = None,
+        pool: NormalizePool | None = None,
     ) -> None:
         self._sources = sources
         self._writer = writer
         self._limits = limits
         self._clock = clock
         self._debugger = debugger
+        self._pool = pool
+        #: Events admitted and now in a worker: they count as waiting to be written.
+        self._in_pool = 0
 
     def check_load(self) -> None:
         """Overloaded now if the write queue is full (before a request is even read)."""
@@ -59,13 +66,18 @@ class Collector:
         events: Sequence[event_pb2.Event],
         size_bytes: int,
         rejected: Mapping[int, Rejection] | None = None,
+        request: bytes | None = None,
     ) -> BatchResult:
-        """Store a batch; events are normalised in place. Raises for the batch as a whole.
+        """Store a batch. Raises for the batch as a whole.
 
         `rejected` names the positions a front door could not even convert (the HTTP
         API's JSON that is no event); `events` holds a placeholder there. They are
         answered and reported like events that fail normalisation, so every rejection,
         whatever the door, goes through this one place.
+
+        `request`, the SendBatchRequest's bytes that `events` came from, lets a large
+        batch be normalised by a worker process (`events` are then left as received);
+        without it, or without workers, events are normalised here, in place.
         """
         limits = self._limits
         if size_bytes > limits.max_batch_bytes:
@@ -78,46 +90,37 @@ class Collector:
             )
         source = await self._sources.authenticate(write_key)
         # Before normalising: under overload a refusal must cost next to nothing.
-        self._writer.admit(len(events))
+        self._writer.admit(len(events) + self._in_pool)
         now_ns = self._clock()
         received_ms = now_ns // 1_000_000
-        result = BatchResult()
-        entries: list[Entry] = []
         # The debugger shows events as received: keep their bytes before normalising
         # changes them, but only those it can show (the ring keeps the newest).
         debug_from = self._debug_from(source.id, len(events))
         raw = [e.SerializeToString() if i >= debug_from else b"" for i, e in enumerate(events)]
-        for index, event in enumerate(events):
-            rejection = rejected.get(index) if rejected else None
-            if rejection is None:
-                rejection = normalize(event, now_ns, limits)
-            if rejection is not None:
+        normalized = await self._normalized(events, now_ns, rejected, request)
+        result = BatchResult()
+        entries: list[Entry] = []
+        for index, outcome in enumerate(normalized):
+            if isinstance(outcome, Rejection):
                 log.info(
                     "collector.event_rejected",
                     source=source.slug,
                     index=index,
-                    reason=rejection.reason,
-                    detail=rejection.message,
-                    message_id=event.message_id,
+                    reason=outcome.reason,
+                    detail=outcome.message,
+                    message_id=events[index].message_id,
                 )
-                result.rejections.append((index, rejection))
+                result.rejections.append((index, outcome))
                 result.outcomes.append(REJECTED)
                 result.message_ids.append("")
                 continue
+            message_id, kind, name, user_id, anonymous_id, payload = outcome
             entries.append(
-                Entry(
-                    source.id,
-                    event.message_id,
-                    event.type,
-                    event.event if event.type == TRACK else event.name,
-                    event.user_id,
-                    event.anonymous_id,
-                    received_ms,
-                    event.SerializeToString(),
-                )
-            )
+                Entry(source.id, message_id, kind, name, user_id, anonymous_id, received_ms,
+                      payload)
+            )  # fmt: skip
             result.outcomes.append(ACCEPTED)
-            result.message_ids.append(event.message_id)
+            result.message_ids.append(message_id)
         if entries:
             stored = iter(await self._writer.write(entries))
             result.outcomes = [
@@ -134,6 +137,35 @@ class Collector:
             duplicates=result.outcomes.count(DUPLICATE),
         )
         return result
+
+    async def _normalized(
+        self,
+        events: Sequence[event_pb2.Event],
+        now_ns: int,
+        rejected: Mapping[int, Rejection] | None,
+        request: bytes | None,
+    ) -> Sequence[Rejection | Normalized]:
+        """Each event's Rejection, or what the log stores of it."""
+        pool = self._pool
+        if pool is not None and request is not None and len(events) >= POOL_MIN_EVENTS:
+            self._in_pool += len(events)
+            try:
+                normalized = await pool.normalize(request, now_ns)
+            except WorkerUnavailable:
+                pass  # normalised here instead, below
+            else:
+                # A messageId the worker made: the debugger shows it like the stored one.
+                for event, outcome in zip(events, normalized, strict=True):
+                    if type(outcome) is Normalized and not event.message_id:
+                        event.message_id = outcome.message_id
+                return normalized
+            finally:
+                self._in_pool -= len(events)
+        limits = self._limits
+        return [
+            (rejected.get(index) if rejected else None) or normalize_for_log(event, now_ns, limits)
+            for index, event in enumerate(events)
+        ]
 
     def _debug_from(self, source_id: int, count: int) -> int:
         """The index from which a batch's events are published to the debugger."""

@@ -60,6 +60,9 @@ class GrpcConfig:
     shutdown_grace_seconds: float = 10.0
     #: Most calls served at once; more get RESOURCE_EXHAUSTED.
     max_concurrent_calls: int = 1000
+    #: Worker processes that normalise SendBatch calls of 16 events or more, off the
+    #: daemon's GIL; 0 normalises every call in the daemon itself.
+    normalize_workers: int = 1
     #: PEM certificate (chain) and private key: with both, the port speaks TLS only.
     tls_cert: str = ""
     tls_key: str = ""
@@ -250,6 +253,8 @@ def _check(config: Any, where: str) -> None:
             raise ConfigError(f"{section}.tls_cert and {section}.tls_key go together")
     if isinstance(config, GrpcConfig) and config.tls_client_ca and not config.tls_cert:
         raise ConfigError("grpc.tls_client_ca needs grpc.tls_cert and grpc.tls_key")
+    if isinstance(config, GrpcConfig) and config.normalize_workers < 0:
+        raise ConfigError("grpc.normalize_workers cannot be negative")
     if isinstance(config, HttpConfig):
         if not isinstance(config.enabled, bool):
             raise ConfigError("http.enabled must be true or false")

@@ -32,7 +32,9 @@ class CollectorService:
     @handler
     async def send_batch(self, request: bytes, context: Context) -> collector_pb2.SendBatchResponse:
         req = parse(collector_pb2.SendBatchRequest, request)
-        result = await self._collector.send_batch(req.write_key, req.events, len(request))
+        result = await self._collector.send_batch(
+            req.write_key, req.events, len(request), request=request
+        )
         return batch_response(result)
 
     @handler

@@ -1,0 +1,147 @@
+"""Large SendBatch calls are normalised by a worker process: same answers, same log."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from segd.api.v1 import collector_pb2 as C
+from segd.api.v1 import event_pb2 as E
+from tests.support.daemon import Daemon, stored_events, track
+from tests.test_collector import send_batch
+from tests.test_schema import has_exited, log_entry
+
+ACCEPTED, DUPLICATE, REJECTED = C.OUTCOME_ACCEPTED, C.OUTCOME_DUPLICATE, C.OUTCOME_REJECTED
+NANOS = 1_000_000_000
+
+
+def mixed_batch(prefix: str, size: int = 40) -> list[E.Event]:
+    """Good events with every kind of bad one among them (more than the pool's minimum)."""
+    now = time.time_ns()
+    events = []
+    for i in range(size):
+        event = track(message_id=f"{prefix}-{i}", properties=f'{{"n":{i},"tags":["a"]}}')
+        event.original_timestamp.FromNanoseconds(now - 5 * NANOS)
+        event.sent_at.FromNanoseconds(now - 2 * NANOS)
+        events.append(event)
+    events[3].user_id = ""  # no identity
+    events[7].properties = '{"x": NaN}'
+    events[11].message_id = ""  # the server makes one
+    events[12].CopyFrom(events[2])  # a duplicate within the batch
+    events[20].properties = "[1]"
+    events[25].sent_at.seconds = 253_402_300_800  # past year 9999
+    return events
+
+
+def comparable(event: dict[str, Any]) -> dict[str, Any]:
+    """A stored event without what depends on when and where it was normalised."""
+    return {k: v for k, v in event.items() if k not in ("receivedAt", "timestamp", "messageId")}
+
+
+@pytest.fixture
+def inline_daemon(tmp_path: Path) -> Iterator[Daemon]:
+    """A second daemon, with the same source, normalising every call itself."""
+    from tests.support.daemon import init_workspace
+
+    data_dir = tmp_path / "inline"
+    _, write_key = init_workspace(data_dir)
+    config = tmp_path / "inline.toml"
+    config.write_text("[grpc]\nnormalize_workers = 0\n")
+    running = Daemon(data_dir, config=config).start()
+    running.write_key = write_key  # type: ignore[attr-defined]
+    try:
+        yield running
+    finally:
+        running.kill()
+
+
+def worker_pid(daemon: Daemon) -> int:
+    return int(daemon.wait_for_log("normalize.worker_started")["pid"])  # type: ignore[call-overload]
+
+
+def cpu_ticks(pid: int) -> int:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def test_a_worker_answers_and_stores_a_batch_as_the_daemon_itself_does(
+    daemon: Daemon, inline_daemon: Daemon
+) -> None:
+    batch = mixed_batch("m")
+    pooled = send_batch(daemon, batch)
+    inline = send_batch(inline_daemon, batch)
+
+    assert list(pooled.outcomes) == list(inline.outcomes)
+    assert [(r.index, r.reason, r.message) for r in pooled.rejections] == [
+        (r.index, r.reason, r.message) for r in inline.rejections
+    ]
+    assert [r.index for r in pooled.rejections] == [3, 7, 20, 25]
+    assert pooled.outcomes[12] == DUPLICATE
+    made = pooled.message_ids[11]
+    assert uuid.UUID(made).version == 4
+    assert [m for i, m in enumerate(pooled.message_ids) if i != 11] == [
+        m for i, m in enumerate(inline.message_ids) if i != 11
+    ]
+    stored = stored_events(daemon.data_dir)
+    assert [comparable(e) for e in stored] == [
+        comparable(e) for e in stored_events(inline_daemon.data_dir)
+    ]
+    assert made in [e["messageId"] for e in stored]
+    assert not [e for e in inline_daemon.logs if e.get("event") == "normalize.worker_started"]
+
+
+def test_large_batches_are_normalised_in_the_worker(daemon: Daemon) -> None:
+    pid = worker_pid(daemon)
+    before = cpu_ticks(pid)
+    for n in range(20):
+        response = send_batch(daemon, [track(message_id=f"b{n}-{i}") for i in range(500)])
+        assert set(response.outcomes) == {ACCEPTED}
+    assert cpu_ticks(pid) > before
+    assert len(stored_events(daemon.data_dir)) == 10_000
+
+
+def test_a_killed_worker_is_replaced_and_no_batch_fails(daemon: Daemon) -> None:
+    first = worker_pid(daemon)
+    os.kill(first, signal.SIGKILL)
+    # Meanwhile the daemon normalises large batches itself.
+    for n in range(5):
+        response = send_batch(daemon, [track(message_id=f"k{n}-{i}") for i in range(100)])
+        assert set(response.outcomes) == {ACCEPTED}
+    exited = log_entry(daemon, "normalize.worker_exited", lambda e: e["pid"] == first)
+    assert exited["exit_code"] == -signal.SIGKILL
+    second = int(
+        log_entry(daemon, "normalize.worker_started", lambda e: e["pid"] != first)["pid"]  # type: ignore[call-overload]
+    )
+    before = cpu_ticks(second)
+    for n in range(20):
+        response = send_batch(daemon, [track(message_id=f"r{n}-{i}") for i in range(500)])
+        assert set(response.outcomes) == {ACCEPTED}
+    assert cpu_ticks(second) > before
+    assert len(stored_events(daemon.data_dir)) == 500 + 10_000
+
+
+def test_the_worker_exits_when_the_daemon_is_killed(daemon: Daemon) -> None:
+    worker = worker_pid(daemon)
+    daemon.kill()
+    deadline = time.monotonic() + 10
+    while not has_exited(worker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        assert has_exited(worker), "the normalising worker outlived the daemon"
+    finally:
+        if not has_exited(worker):  # leave no orphan behind a failure
+            os.kill(worker, signal.SIGKILL)
+
+
+def test_the_worker_stops_with_the_daemon(daemon: Daemon) -> None:
+    worker = worker_pid(daemon)
+    assert daemon.stop() == 0
+    assert has_exited(worker)
+    assert not [e for e in daemon.logs if e.get("event") == "normalize.worker_killed"]
