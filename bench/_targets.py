@@ -7,6 +7,7 @@ report their resident memory from /proc.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import multiprocessing
 import os
@@ -36,6 +37,26 @@ def cpu_seconds(pid: int, thread: int | None = None) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def descendants(pid: int) -> list[int]:
+    """The processes below `pid` (children, theirs, ...), from /proc."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # gone meanwhile
+            continue
+        ppid = int(stat[stat.rindex(")") + 2 :].split()[1])
+        parents.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        children = parents.get(todo.pop(), [])
+        found += children
+        todo += children
+    return found
+
+
 def rss_bytes(pid: int) -> int:
     """Resident set size of a process, from /proc."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -60,11 +81,16 @@ def init_workspace(data_dir: Path) -> str:
 class SegdDaemon:
     """A `segd serve` subprocess on 127.0.0.1:0 (gRPC and HTTP) with the given durability."""
 
-    def __init__(self, data_dir: Path, write_key: str, durability: str) -> None:
+    def __init__(
+        self, data_dir: Path, write_key: str, durability: str, normalize_workers: int | None = None
+    ) -> None:
         self.data_dir = data_dir
         self.write_key = write_key
         config = data_dir / "bench.toml"
-        config.write_text(f'[storage]\ndurability = "{durability}"\n')
+        settings = f'[storage]\ndurability = "{durability}"\n'
+        if normalize_workers is not None:
+            settings += f"[grpc]\nnormalize_workers = {normalize_workers}\n"
+        config.write_text(settings)
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "segd", "serve", "--data-dir", str(data_dir),
              "--config", str(config), "--grpc", "127.0.0.1:0", "--http", "127.0.0.1:0"],
@@ -91,9 +117,14 @@ class SegdDaemon:
     def rss(self) -> int:
         return rss_bytes(self.pid)
 
-    def cpu(self) -> tuple[float, float]:
-        """CPU seconds used so far: the whole daemon, and its main (event loop) thread."""
-        return cpu_seconds(self.pid), cpu_seconds(self.pid, self.pid)
+    def cpu(self) -> tuple[float, float, dict[int, float]]:
+        """CPU seconds used so far: the whole daemon, its main (event loop) thread, and
+        each of its child processes (the normalising worker, the schema consumer)."""
+        children = {}
+        for pid in descendants(self.pid):
+            with contextlib.suppress(OSError):
+                children[pid] = cpu_seconds(pid)
+        return cpu_seconds(self.pid), cpu_seconds(self.pid, self.pid), children
 
     def close(self) -> None:
         if self._proc.poll() is None:
