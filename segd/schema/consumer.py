@@ -2,8 +2,9 @@
 
 Woken after each commit (and every few seconds regardless, for events written by
 another process), it reads a batch after its cursor, reduces it with the pure functions
-of `observe`, and stores the statistics and the new cursor in one transaction. A short
-pause after each batch lets a burst gather into the next one.
+of `observe`, and stores the statistics and the new cursor in one transaction. Once
+caught up, it waits a quarter of a second after a wake-up, so that a burst of commits
+is one batch; behind, it reads batch after batch.
 
 It runs in a child process of the daemon (`segd.schema.process`), not on the daemon's
 event loop: decoding every stored event and typing its properties is Python work, about
@@ -28,6 +29,9 @@ from segd.store import EventLog, SchemaStore
 
 log = structlog.get_logger(__name__)
 
+#: Seconds a woken consumer waits before reading the log, so that a burst is one batch.
+GATHER_SECONDS = 0.25
+
 
 class SchemaConsumer:
     def __init__(
@@ -37,12 +41,14 @@ class SchemaConsumer:
         batch_size: int = 2000,
         idle_seconds: float = 5.0,
         clock: Callable[[], int] = time.time_ns,
+        gather_seconds: float = GATHER_SECONDS,
     ) -> None:
         self._log = event_log
         self._schema = schema
         self._batch_size = batch_size
         self._idle_seconds = idle_seconds
         self._clock = clock
+        self._gather_seconds = gather_seconds
         self._wakeup = asyncio.Event()
 
     def notify(self) -> None:
@@ -61,8 +67,10 @@ class SchemaConsumer:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wakeup.wait(), self._idle_seconds)
                 self._wakeup.clear()
-            # Let a burst gather into one batch.
-            await asyncio.sleep(0.02)
+                # Let what follows the wake-up gather into one batch: a step costs some
+                # fifty SQLite round trips whatever its size, and woken after every
+                # commit of single sends it cost more CPU per event than the daemon.
+                await asyncio.sleep(self._gather_seconds)
 
     async def step(self) -> bool:
         """Take in one batch after the cursor; True when the consumer has caught up."""
