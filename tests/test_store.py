@@ -234,3 +234,26 @@ def test_keys_of_a_failed_index_add_are_indexed_by_the_next_commit(tmp_path: Pat
             await store.close()
 
     assert asyncio.run(scenario()) == ([False] * 5, 8)
+
+
+def test_groups_of_every_size_around_one_statement_are_stored_whole_and_in_order(
+    tmp_path: Path,
+) -> None:
+    """Up to 64 rows a group is one INSERT of its exact size; beyond, power-of-two chunks."""
+
+    async def scenario() -> list[str]:
+        store, writer = await open_writer(tmp_path)
+        try:
+            now = time.time_ns() // 1_000_000
+            for size in (1, 2, 3, 63, 64, 65, 130):
+                assert (
+                    await writer.write([entry(f"{size}-{i}", now) for i in range(size)])
+                    == [True] * size
+                )
+            return [e.message_id for e in await store.log.read_after(0, 1000)]
+        finally:
+            await writer.close()
+            await store.close()
+
+    sizes = (1, 2, 3, 63, 64, 65, 130)
+    assert asyncio.run(scenario()) == [f"{n}-{i}" for n in sizes for i in range(n)]

@@ -117,5 +117,10 @@ class Database:
                 raise
             await self.conn.commit()
 
+    async def execute_alone(self, sql: str, parameters: Sequence[object]) -> None:
+        """One statement, atomic by itself, never inside another task's transaction."""
+        async with self._lock:
+            await self.conn.execute(sql, parameters)
+
     async def close(self) -> None:
         await self.conn.close()
