@@ -87,7 +87,7 @@ class Daemon:
         debugger = DebuggerHub(config.debugger.ring_size, config.debugger.subscriber_buffer)
         debugger.preload(await store.log.recent(DEBUGGER_PRELOAD_EVENTS))
         pool = NormalizePool(config.grpc.normalize_workers, config.limits)
-        await pool.start()
+        pool.start()
         collector = Collector(sources, writer, config.limits, debugger=debugger, pool=pool)
         admin = AdminCore(
             store,

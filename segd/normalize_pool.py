@@ -186,10 +186,10 @@ class NormalizePool:
         self._tasks: list[asyncio.Task[None]] = []
         self._closing = False
 
-    async def start(self) -> None:
-        """Start the workers (they are up when this returns)."""
+    def start(self) -> None:
+        """Start the workers in the background: until one is up, callers normalise."""
         for _ in range(self._size):
-            await self._add_worker()
+            self._tasks.append(asyncio.create_task(self._keep_worker(), name="normalize-worker"))
 
     async def normalize(self, request: bytes, now_ns: int) -> Sequence[Rejection | Normalized]:
         """Normalise every event of a SendBatchRequest (its bytes) in a worker."""
@@ -213,29 +213,30 @@ class NormalizePool:
                 worker.process.kill()
             await asyncio.wait(running)
 
-    async def _add_worker(self) -> None:
-        worker = await _Worker.start(self._limits)
-        log.info("normalize.worker_started", pid=worker.process.pid)
-        self._workers.append(worker)
-        self._tasks.append(asyncio.create_task(self._watch(worker), name="normalize-worker"))
-
-    async def _watch(self, worker: _Worker) -> None:
-        """When a worker ends: fail what it had, and (unless closing) start another."""
-        await worker.answers.closed
-        self._workers.remove(worker)
-        worker.fail_waiting()
-        worker.requests.close()
-        await asyncio.to_thread(worker.process.join)
-        if self._closing:
-            return
-        log.error(
-            "normalize.worker_exited", pid=worker.process.pid, exit_code=worker.process.exitcode
-        )
+    async def _keep_worker(self) -> None:
+        """Keep one worker running: start it, and when it ends fail what it had and
+        start another (unless closing)."""
         while not self._closing:
-            await asyncio.sleep(RESTART_DELAY_SECONDS)
             try:
-                await self._add_worker()
+                worker = await _Worker.start(self._limits)
             except Exception:
                 log.exception("normalize.worker_start_failed")
-            else:
+                await asyncio.sleep(RESTART_DELAY_SECONDS)
+                continue
+            log.info("normalize.worker_started", pid=worker.process.pid)
+            self._workers.append(worker)
+            if self._closing:  # close() came while it started
+                worker.close()
+            await worker.answers.closed
+            self._workers.remove(worker)
+            worker.fail_waiting()
+            worker.requests.close()
+            await asyncio.to_thread(worker.process.join)
+            if self._closing:
                 return
+            log.error(
+                "normalize.worker_exited",
+                pid=worker.process.pid,
+                exit_code=worker.process.exitcode,
+            )
+            await asyncio.sleep(RESTART_DELAY_SECONDS)

@@ -74,6 +74,7 @@ def cpu_ticks(pid: int) -> int:
 def test_a_worker_answers_and_stores_a_batch_as_the_daemon_itself_does(
     daemon: Daemon, inline_daemon: Daemon
 ) -> None:
+    worker_pid(daemon)  # up (the daemon starts it in the background)
     batch = mixed_batch("m")
     pooled = send_batch(daemon, batch)
     inline = send_batch(inline_daemon, batch)
