@@ -88,7 +88,13 @@ class Daemon:
         debugger.preload(await store.log.recent(DEBUGGER_PRELOAD_EVENTS))
         pool = NormalizePool(config.grpc.normalize_workers, config.limits)
         pool.start()
-        collector = Collector(sources, writer, config.limits, debugger=debugger, pool=pool)
+        collector = Collector(
+            sources,
+            writer,
+            config.limits,
+            debugger=debugger,
+            pool=pool if config.grpc.normalize_workers else None,
+        )
         admin = AdminCore(
             store,
             config,
