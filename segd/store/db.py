@@ -52,8 +52,12 @@ def insert_values_sql(head: str, width: int, count: int) -> str:
     return head + ",".join([row] * count)
 
 
-async def connect(path: Path, synchronous: str) -> aiosqlite.Connection:
-    """A connection in WAL mode with autocommit; transactions are begun explicitly."""
+async def connect(path: Path, synchronous: str, setup: str = "") -> aiosqlite.Connection:
+    """A connection in WAL mode with autocommit; transactions are begun explicitly.
+
+    `setup` is a script run once on it (a schema, a pragma); if anything fails the
+    connection is closed.
+    """
     conn = await aiosqlite.connect(path, isolation_level=None)
     try:
         await conn.execute("PRAGMA journal_mode=WAL")
@@ -61,6 +65,8 @@ async def connect(path: Path, synchronous: str) -> aiosqlite.Connection:
         # Another process (the CLI) may hold the write lock for a moment.
         await conn.execute("PRAGMA busy_timeout=5000")
         await conn.execute("PRAGMA foreign_keys=ON")
+        if setup:
+            await conn.executescript(setup)
     except BaseException:
         await conn.close()
         raise

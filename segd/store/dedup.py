@@ -42,13 +42,7 @@ class DedupIndex:
 
     @classmethod
     async def open(cls, path: Path) -> DedupIndex:
-        conn = await connect(path, "off")
-        try:
-            await conn.executescript(_SCHEMA)
-        except BaseException:
-            await conn.close()
-            raise
-        return cls(Database(conn))
+        return cls(Database(await connect(path, "off", setup=_SCHEMA)))
 
     async def close(self) -> None:
         await self._db.close()

@@ -20,13 +20,7 @@ class LogReader:
 
     @classmethod
     async def open(cls, path: Path) -> LogReader:
-        conn = await connect(path, "normal")
-        try:
-            await conn.execute("PRAGMA query_only=ON")
-        except BaseException:
-            await conn.close()
-            raise
-        return cls(Database(conn))
+        return cls(Database(await connect(path, "normal", setup="PRAGMA query_only=ON;")))
 
     async def close(self) -> None:
         await self._db.close()

@@ -92,9 +92,8 @@ class SchemaStore:
 
     @classmethod
     async def open(cls, path: Path) -> SchemaStore:
-        conn = await connect(path, "normal")
+        conn = await connect(path, "normal", setup=_SCHEMA)
         try:
-            await conn.executescript(_SCHEMA)
             reader = await connect(path, "normal")
         except BaseException:
             await conn.close()
