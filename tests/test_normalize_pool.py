@@ -14,9 +14,9 @@ import pytest
 
 from segd.api.v1 import collector_pb2 as C
 from segd.api.v1 import event_pb2 as E
+from tests.support.children import assert_exits, has_exited, log_entry
 from tests.support.daemon import Daemon, stored_events, track
 from tests.test_collector import send_batch
-from tests.test_schema import has_exited, log_entry
 
 ACCEPTED, DUPLICATE, REJECTED = C.OUTCOME_ACCEPTED, C.OUTCOME_DUPLICATE, C.OUTCOME_REJECTED
 NANOS = 1_000_000_000
@@ -131,14 +131,7 @@ def test_a_killed_worker_is_replaced_and_no_batch_fails(daemon: Daemon) -> None:
 def test_the_worker_exits_when_the_daemon_is_killed(daemon: Daemon) -> None:
     worker = worker_pid(daemon)
     daemon.kill()
-    deadline = time.monotonic() + 10
-    while not has_exited(worker) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    try:
-        assert has_exited(worker), "the normalising worker outlived the daemon"
-    finally:
-        if not has_exited(worker):  # leave no orphan behind a failure
-            os.kill(worker, signal.SIGKILL)
+    assert_exits(worker, "the normalising worker")
 
 
 def test_the_worker_stops_with_the_daemon(daemon: Daemon) -> None:

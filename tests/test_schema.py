@@ -7,8 +7,7 @@ import os
 import signal
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -26,6 +25,7 @@ from segd.schema.observe import (
     observe,
 )
 from tests.support.admin import AdminClient
+from tests.support.children import assert_exits, has_exited, log_entry
 from tests.support.daemon import Daemon, track
 
 TRACK = event_pb2.EVENT_TYPE_TRACK
@@ -302,30 +302,8 @@ def test_a_20_digit_integer_property_is_an_integer(daemon: Daemon, owner: AdminC
 # ---- the consumer's child process ----------------------------------------------------
 
 
-def log_entry(
-    daemon: Daemon, event: str, match: Callable[[dict[str, object]], bool], timeout: float = 10
-) -> dict[str, object]:
-    """The first line of the daemon's log named `event` for which `match` holds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for entry in list(daemon.logs):
-            if entry.get("event") == event and match(entry):
-                return entry
-        time.sleep(0.05)
-    raise AssertionError(f"no matching {event!r} in the daemon's log")
-
-
 def schema_child(daemon: Daemon) -> int:
     return int(daemon.wait_for_log("schema.process_started")["pid"])  # type: ignore[call-overload]
-
-
-def has_exited(pid: int) -> bool:
-    """Whether the process is gone, or a zombie (it has exited; its parent has not reaped it)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return True
-    return stat.rsplit(")", 1)[1].split()[0] == "Z"
 
 
 def test_a_killed_schema_process_is_replaced_and_resumes(
@@ -350,14 +328,7 @@ def test_the_schema_process_exits_when_the_daemon_is_killed(daemon: Daemon) -> N
     assert not has_exited(child)
 
     daemon.kill()
-    deadline = time.monotonic() + 10
-    while not has_exited(child) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    try:
-        assert has_exited(child), "the schema process outlived the daemon"
-    finally:
-        if not has_exited(child):  # leave no orphan behind a failure
-            os.kill(child, signal.SIGKILL)
+    assert_exits(child, "the schema process")
 
 
 def test_the_schema_process_stops_with_the_daemon(daemon: Daemon) -> None:
