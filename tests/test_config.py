@@ -33,6 +33,7 @@ def test_flags_override_the_file(tmp_path: Path) -> None:
         ("[storage]\nretention_days = 0\n", "retention_days"),
         ("[storage]\nretention_days = 'x'\n", "retention_days"),
         ("[grpc]\nreflection = 'maybe'\n", "reflection"),
+        ("[grpc]\nnormalize_workers = -1\n", "grpc.normalize_workers cannot be negative"),
         ("[grpc]\nlisten = 5\n", "grpc.listen"),
         ("[nope]\n", "nope"),
         ("[grpc]\nlistn = 'x'\n", "grpc.listn"),
