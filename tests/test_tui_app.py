@@ -336,6 +336,11 @@ async def test_the_debugger_stays_responsive_under_a_flood_of_events(daemon: Dae
                 await asyncio.sleep(0.01)
                 lags.append(min(loop.time() - started - 0.01, time.thread_time() - cpu))
 
+        # The stream is live once it has shown an event: one sent before it subscribed
+        # would be in its backlog, taken in the same step as subscribing. Without this the
+        # flood could start first, and its first batch would reach the list only in part.
+        send(daemon.address, daemon.write_key, track("u0", "Debugger Opened"))  # type: ignore[attr-defined]
+        await until(pilot, lambda: feed.received == 1)
         sampler = asyncio.create_task(sample())
         # Another process sends, as a real service would: its work is not segtui's.
         sender = await asyncio.create_subprocess_exec(
@@ -345,14 +350,14 @@ async def test_the_debugger_stays_responsive_under_a_flood_of_events(daemon: Dae
             daemon.address,
             daemon.write_key,  # type: ignore[attr-defined]
         )
-        await until(pilot, lambda: feed.received > 0, seconds=20)
+        await until(pilot, lambda: feed.received > 1, seconds=20)
         await pilot.press("space")
         assert feed.paused
         await pilot.press("space")
         assert not feed.paused
         assert await sender.wait() == 0
         # Every event is either listed or counted as skipped by segd (its buffer is bounded).
-        await until(pilot, lambda: feed.received + feed.skipped >= 10_000, seconds=20)
+        await until(pilot, lambda: feed.received + feed.skipped >= 1 + 10_000, seconds=20)
         sampler.cancel()
         assert len(events.events) <= feed.capacity
         # A guard against blocking the UI thread (a network call or an unbounded redraw
