@@ -3,9 +3,9 @@
 segd's own services take raw bytes and decode them in `status.parse`. The standard
 health and reflection services let grpc decode their requests, and grpc answers a
 request it cannot decode with UNKNOWN and a message naming Python classes
-("Unexpected <class 'google.protobuf.message.DecodeError'>..."). This interceptor
-takes the decoding over for every handler that has a deserializer: a request that
-does not decode gets INVALID_ARGUMENT and a plain sentence, whatever the service.
+("Unexpected <class 'google.protobuf.message.DecodeError'>..."). `decoding` takes the
+decoding over for a handler that has a deserializer: a request that does not decode
+gets INVALID_ARGUMENT and a plain sentence, whatever the service.
 """
 
 from __future__ import annotations
@@ -48,7 +48,8 @@ async def _stream_out(value: Any, context: Context) -> None:
         await _result(value)
 
 
-def _decoding(handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:  # type: ignore[type-arg]
+def decoding(handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:  # type: ignore[type-arg]
+    """`handler`, decoding its requests itself (it must have a deserializer)."""
     # The stubs type handlers for the synchronous server; here they are asyncio ones.
     parse: Callable[[bytes], Any] = handler.request_deserializer  # type: ignore[assignment]
     serialize = handler.response_serializer
@@ -86,17 +87,3 @@ def _decoding(handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:  # type:
         behaviour = stream_stream
         make = grpc.stream_stream_rpc_method_handler
     return make(behaviour, response_serializer=serialize)  # type: ignore[no-any-return]
-
-
-class DecodeInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
-    """Decodes requests for handlers that would let grpc do it (see the module doc)."""
-
-    async def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],  # type: ignore[type-arg]
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler:  # type: ignore[type-arg]
-        handler = await continuation(handler_call_details)
-        if handler is None or handler.request_deserializer is None:
-            return handler
-        return _decoding(handler)

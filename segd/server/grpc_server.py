@@ -7,7 +7,7 @@ import ipaddress
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
+from grpc_reflection.v1alpha import reflection, reflection_pb2_grpc
 
 from segd.config import GrpcConfig, Limits
 from segd.errors import ConfigError
@@ -15,8 +15,7 @@ from segd.server.admin import SERVICE as ADMIN
 from segd.server.admin import AdminService
 from segd.server.collector import SERVICE as COLLECTOR
 from segd.server.collector import CollectorService
-from segd.server.decoding import DecodeInterceptor
-from segd.server.drain import DrainInterceptor
+from segd.server.handlers import HandlerTable
 
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
@@ -48,7 +47,7 @@ class GrpcServer:
         """`credentials` (segd.server.tls) make the port speak TLS only; None: plaintext."""
         self._config = config
         self._credentials = credentials
-        self._drain = DrainInterceptor()
+        self._handlers = HandlerTable()
         # Just above the batch limit: a bigger request is refused before it is read
         # into memory, with RESOURCE_EXHAUSTED.
         #
@@ -60,7 +59,6 @@ class GrpcServer:
         waiting = 10 * config.max_concurrent_calls
         self._server = grpc.aio.server(
             maximum_concurrent_rpcs=config.max_concurrent_calls,
-            interceptors=[DecodeInterceptor(), self._drain],
             options=[
                 ("grpc.max_receive_message_length", limits.max_batch_bytes + 4096),
                 ("grpc.so_reuseport", 0),
@@ -68,18 +66,26 @@ class GrpcServer:
                 ("grpc.server.max_pending_requests_hard_limit", 2 * waiting),
             ],
         )
-        self._server.add_generic_rpc_handlers((collector.rpc_handler(),))
+        # Services register with the table, which the server serves as one handler.
+        handlers = self._handlers
+        handlers.add_generic_rpc_handlers((collector.rpc_handler(),))
         services = [COLLECTOR.full_name, health.SERVICE_NAME]
         if admin is not None:
-            self._server.add_generic_rpc_handlers((admin.rpc_handler(),))
+            handlers.add_generic_rpc_handlers((admin.rpc_handler(),))
             services.append(ADMIN.full_name)
         self.health = health.aio.HealthServicer()  # type: ignore[attr-defined]
-        health_pb2_grpc.add_HealthServicer_to_server(self.health, self._server)
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, handlers)
         reflect = config.reflection == "on" or (
             config.reflection == "auto" and is_loopback(config.listen)
         )
         if reflect:
-            reflection.enable_server_reflection([*services, reflection.SERVICE_NAME], self._server)
+            # What enable_server_reflection does for an asyncio server, given the table.
+            names = [*services, reflection.SERVICE_NAME]
+            reflection_pb2_grpc.add_ServerReflectionServicer_to_server(
+                reflection.aio.ReflectionServicer(names),  # type: ignore[attr-defined]
+                handlers,
+            )
+        self._server.add_generic_rpc_handlers((handlers,))
         self._services = services
         self.port = 0
 
@@ -104,6 +110,6 @@ class GrpcServer:
     async def stop(self) -> None:
         """Health NOT_SERVING, refuse new calls, let in-flight ones finish within the grace."""
         await self.health.enter_graceful_shutdown()
-        self._drain.draining = True
+        self._handlers.draining = True
         await asyncio.sleep(min(DRAIN_SECONDS, self._config.shutdown_grace_seconds))
         await self._server.stop(self._config.shutdown_grace_seconds)
