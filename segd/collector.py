@@ -75,9 +75,10 @@ class Collector:
         answered and reported like events that fail normalisation, so every rejection,
         whatever the door, goes through this one place.
 
-        `request`, the SendBatchRequest's bytes that `events` came from, lets a large
-        batch be normalised by a worker process (`events` are then left as received);
-        without it, or without workers, events are normalised here, in place.
+        A large batch is normalised by a worker process (`events` are then left as
+        received), sent as a SendBatchRequest's bytes: `request`, those `events` came
+        from, or else made of them here. Without workers, events are normalised here,
+        in place.
         """
         limits = self._limits
         if size_bytes > limits.max_batch_bytes:
@@ -147,13 +148,19 @@ class Collector:
     ) -> Sequence[Rejection | Normalized]:
         """Each event's Rejection, or what the log stores of it."""
         pool = self._pool
-        if pool is not None and request is not None and len(events) >= POOL_MIN_EVENTS:
+        if pool is not None and len(events) >= POOL_MIN_EVENTS:
+            if request is None:
+                # Events made here (the HTTP API's): serialising them costs a fraction
+                # of normalising them on the event loop.
+                request = collector_pb2.SendBatchRequest(events=events).SerializeToString()
             self._in_pool += len(events)
             try:
                 normalized = await pool.normalize(request, now_ns)
             except WorkerUnavailable:
                 pass  # normalised here instead, below
             else:
+                if rejected:
+                    normalized = [rejected.get(i) or n for i, n in enumerate(normalized)]
                 # A messageId the worker made: the debugger shows it like the stored one.
                 for event, outcome in zip(events, normalized, strict=True):
                     if type(outcome) is Normalized and not event.message_id:

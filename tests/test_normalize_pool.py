@@ -1,4 +1,5 @@
-"""Large SendBatch calls are normalised by a worker process: same answers, same log."""
+"""Large batches (gRPC SendBatch, HTTP /v1/batch) are normalised by a worker process:
+same answers, same log."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from segd.api.v1 import collector_pb2 as C
 from segd.api.v1 import event_pb2 as E
 from tests.support.children import assert_exits, has_exited, log_entry
 from tests.support.daemon import Daemon, stored_events, track
+from tests.support.http import basic_auth, request
 from tests.test_collector import send_batch
 
 ACCEPTED, DUPLICATE, REJECTED = C.OUTCOME_ACCEPTED, C.OUTCOME_DUPLICATE, C.OUTCOME_REJECTED
@@ -106,6 +108,59 @@ def test_large_batches_are_normalised_in_the_worker(daemon: Daemon) -> None:
         assert set(response.outcomes) == {ACCEPTED}
     assert cpu_ticks(pid) > before
     assert len(stored_events(daemon.data_dir)) == 10_000
+
+
+def post_batch(daemon: Daemon, calls: list[Any]) -> None:
+    auth = basic_auth(daemon.write_key)  # type: ignore[attr-defined]
+    reply = request(f"{daemon.http_url}/v1/batch", {"batch": calls}, auth)
+    assert (reply.status, reply.json) == (200, {"success": True})
+
+
+def rejections(daemon: Daemon) -> list[tuple[object, ...]]:
+    return [
+        (e["index"], e["reason"], e["message_id"])
+        for e in daemon.logs
+        if e.get("event") == "collector.event_rejected"
+    ]
+
+
+def test_an_http_batch_is_stored_by_the_worker_as_by_the_daemon_itself(
+    daemon: Daemon, inline_daemon: Daemon
+) -> None:
+    pid = worker_pid(daemon)
+    calls: list[Any] = [
+        {"type": "track", "userId": f"u{i}", "event": "Viewed", "messageId": f"h-{i}",
+         "properties": {"n": i}}
+        for i in range(40)
+    ]  # fmt: skip
+    calls[2] = "not a call"  # no event at all: rejected before normalising
+    calls[5]["traits"] = [1, 2]  # no object
+    calls[9]["type"] = "purchase"  # no such type
+    del calls[13]["userId"]  # no identity: rejected by normalising
+    del calls[17]["messageId"]  # the server makes one
+    calls[21]["timestamp"] = "yesterday"  # no time
+    before = cpu_ticks(pid)
+    for _ in range(20):  # enough work for the worker's CPU time to show
+        post_batch(daemon, calls)
+    assert cpu_ticks(pid) > before
+    post_batch(inline_daemon, calls)
+
+    stored = stored_events(daemon.data_dir)
+    inline = stored_events(inline_daemon.data_dir)
+    # The first post stored the batch; the rest were duplicates, but for the event
+    # without a messageId (a new one each time).
+    assert len(stored) == len(inline) + 19
+    assert [comparable(e) for e in stored[: len(inline)]] == [comparable(e) for e in inline]
+    expected = [
+        (2, "not_an_object", ""),
+        (5, "not_an_object", "h-5"),
+        (9, "missing_type", "h-9"),
+        (13, "missing_identity", "h-13"),
+        (21, "invalid_timestamp", "h-21"),
+    ]
+    inline_daemon.wait_for_log("collector.event_rejected")
+    assert rejections(inline_daemon) == expected
+    assert rejections(daemon)[: len(expected)] == expected
 
 
 def test_a_killed_worker_is_replaced_and_no_batch_fails(daemon: Daemon) -> None:
