@@ -63,6 +63,10 @@ def _parser() -> argparse.ArgumentParser:
     send.add_argument("--traits", default="", help="JSON object")
     send.add_argument("--group-id", default="")
     send.add_argument("--previous-id", default="")
+    send.add_argument("--tls", action="store_true", help="connect with TLS (system roots)")
+    send.add_argument("--ca", type=Path, help="CA certificates to trust (PEM); implies --tls")
+    send.add_argument("--cert", type=Path, help="client certificate chain (PEM), for mutual TLS")
+    send.add_argument("--key", type=Path, help="the client certificate's private key (PEM)")
     return parser
 
 

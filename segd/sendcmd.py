@@ -8,6 +8,14 @@ import sys
 import grpc
 
 from segd.api.v1 import collector_pb2, collector_pb2_grpc, event_pb2
+from segd.client._transport import credentials
+
+
+def _channel(args: argparse.Namespace) -> grpc.Channel:
+    """Plaintext, or TLS when asked for (--tls) or implied (--ca, --cert and --key)."""
+    if args.tls or args.ca or args.cert or args.key:
+        return grpc.secure_channel(args.addr, credentials(args.ca, args.cert, args.key))
+    return grpc.insecure_channel(args.addr)
 
 
 def send_one(args: argparse.Namespace) -> int:
@@ -27,7 +35,12 @@ def send_one(args: argparse.Namespace) -> int:
         event.name = args.name
     event.original_timestamp.GetCurrentTime()
     event.sent_at.CopyFrom(event.original_timestamp)
-    with grpc.insecure_channel(args.addr) as channel:
+    try:
+        channel = _channel(args)
+    except (OSError, ValueError) as exc:
+        print(f"segd send: {exc}", file=sys.stderr)
+        return 2
+    with channel:
         stub = collector_pb2_grpc.CollectorStub(channel)
         try:
             reply = stub.Send(

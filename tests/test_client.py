@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import socket
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -141,6 +143,56 @@ def test_tls_with_given_root_certificates(workspace: tuple[Path, str, str], tmp_
         assert failed.value.code == grpc.StatusCode.UNAVAILABLE
         assert [e["event"] for e in daemon.stored_events()] == ["Over TLS"]
         assert daemon.stored_events()[0]["messageId"] == message["messageId"]
+    finally:
+        daemon.kill()
+
+
+def segd_send(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "segd", "send", *args],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+
+
+def test_mutual_tls_client_certificates(workspace: tuple[Path, str, str], tmp_path: Path) -> None:
+    """The client library and `segd send` present a client certificate when given one."""
+    data_dir, _, write_key = workspace
+    pki = make_pki(tmp_path / "pki")
+    config = tmp_path / "segd.toml"
+    config.write_text(pki.grpc_config(mutual=True))
+    daemon = Daemon(data_dir, config=config).start()
+    try:
+        host = f"localhost:{daemon.address.rsplit(':', 1)[1]}"
+        mine = {"client_certificate": pki.client_cert, "client_key": pki.client_key.read_bytes()}
+        client = Client(write_key, host=host, sync_mode=True, root_certificates=pki.ca, **mine)
+        client.track("u1", "With a certificate")
+        client.shutdown()
+        # The same without one: the handshake fails, nothing is sent.
+        bare = Client(write_key, host=host, sync_mode=True, root_certificates=pki.ca, max_retries=0)
+        with pytest.raises(DeliveryError) as failed:
+            bare.track("u1", "Not sent")
+        bare.shutdown()
+        assert failed.value.code == grpc.StatusCode.UNAVAILABLE
+        with pytest.raises(ValueError, match="needs its private key"):
+            Client(write_key, host=host, send=False, client_certificate=pki.client_cert)
+
+        base = ["track", "From the shell", "--write-key", write_key, "--addr", host]
+        base += ["--user-id", "u2", "--ca", str(pki.ca)]
+        sent = segd_send(*base, "--cert", str(pki.client_cert), "--key", str(pki.client_key))
+        assert sent.returncode == 0, sent.stderr
+        assert sent.stdout.startswith("accepted: messageId ")
+        refused = segd_send(*base)
+        assert refused.returncode == 1
+        assert refused.stderr.startswith("segd send: UNAVAILABLE")
+        unpaired = segd_send(*base, "--cert", str(pki.client_cert))
+        assert (unpaired.returncode, unpaired.stderr.strip()) == (
+            2,
+            "segd send: a client certificate needs its private key, and a key its certificate",
+        )
+        assert [e["event"] for e in daemon.stored_events()] == [
+            "With a certificate",
+            "From the shell",
+        ]
     finally:
         daemon.kill()
 

@@ -52,6 +52,9 @@ class Client:
         timeout: seconds one attempt may take.
         tls: use TLS (with the system's root certificates unless given).
         root_certificates: PEM root certificates (bytes, or a file path); implies TLS.
+        client_certificate, client_key: a PEM certificate chain and its private key
+            (bytes, or file paths), for a daemon that requires client certificates
+            (mutual TLS); imply TLS.
         debug: log at debug level.
     """
 
@@ -70,6 +73,8 @@ class Client:
         upload_interval: float = 0.5,
         tls: bool = False,
         root_certificates: bytes | str | Path | None = None,
+        client_certificate: bytes | str | Path | None = None,
+        client_key: bytes | str | Path | None = None,
     ) -> None:
         if not isinstance(write_key, str) or not write_key:
             raise ValueError("write_key must be a non-empty string")
@@ -92,6 +97,8 @@ class Client:
             max_retries=max_retries,
             tls=tls,
             root_certificates=root_certificates,
+            client_certificate=client_certificate,
+            client_key=client_key,
         )
         self._running = False
         self._thread: threading.Thread | None = None

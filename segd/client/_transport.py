@@ -68,11 +68,31 @@ def backoff_delay(
     return delay / 2 + rand() * delay / 2
 
 
-def credentials(root_certificates: bytes | str | Path | None) -> grpc.ChannelCredentials:
-    """TLS credentials: the given PEM roots (bytes, or a file), else the system's."""
-    if isinstance(root_certificates, str | Path):
-        root_certificates = Path(root_certificates).read_bytes()
-    return grpc.ssl_channel_credentials(root_certificates=root_certificates)
+PEM = bytes | str | Path
+
+
+def _pem(value: PEM | None) -> bytes | None:
+    """PEM bytes as given, or read from the file they name."""
+    return Path(value).read_bytes() if isinstance(value, str | Path) else value
+
+
+def credentials(
+    root_certificates: PEM | None,
+    client_certificate: PEM | None = None,
+    client_key: PEM | None = None,
+) -> grpc.ChannelCredentials:
+    """TLS credentials: the given PEM roots, else the system's; and, for a daemon that
+    asks for one (mutual TLS), a client certificate chain with its private key.
+
+    Each is PEM bytes or the path of a PEM file.
+    """
+    if (client_certificate is None) != (client_key is None):
+        raise ValueError("a client certificate needs its private key, and a key its certificate")
+    return grpc.ssl_channel_credentials(
+        root_certificates=_pem(root_certificates),
+        private_key=_pem(client_key),
+        certificate_chain=_pem(client_certificate),
+    )
 
 
 def batches(events: Sequence[event_pb2.Event], size: int) -> list[list[int]]:
@@ -103,14 +123,15 @@ class Transport:
         timeout: float,
         max_retries: int,
         tls: bool = False,
-        root_certificates: bytes | str | Path | None = None,
+        root_certificates: PEM | None = None,
+        client_certificate: PEM | None = None,
+        client_key: PEM | None = None,
         backoff_base: float = 0.1,
         backoff_cap: float = 5.0,
     ) -> None:
-        if tls or root_certificates is not None:
-            self._channel = grpc.secure_channel(
-                host, credentials(root_certificates), options=CHANNEL_OPTIONS
-            )
+        if tls or any(v is not None for v in (root_certificates, client_certificate, client_key)):
+            tls_credentials = credentials(root_certificates, client_certificate, client_key)
+            self._channel = grpc.secure_channel(host, tls_credentials, options=CHANNEL_OPTIONS)
         else:
             self._channel = grpc.insecure_channel(host, options=CHANNEL_OPTIONS)
         self._stub = collector_pb2_grpc.CollectorStub(self._channel)
