@@ -15,8 +15,9 @@ from pathlib import Path
 import pydantic
 
 from segd.destinations.warehouse import Warehouse, WarehouseSettings, read_sync_status
+from segd.destinations_core import destination_row
 from segd.errors import InvalidRequest, NotFound
-from segd.store import Store
+from segd.store import DestinationRow, Store
 from segd.warehouse import SyncStatus
 
 #: The daemon holds a DuckDB file only while it loads: try a few times around a load.
@@ -25,7 +26,8 @@ READ_PAUSE_SECONDS = 0.2
 
 
 async def warehouse_status(store: Store, name: str, data_dir: Path) -> SyncStatus:
-    """Last sync time, rows loaded per table, discards and the last error of a warehouse.
+    """Last sync time, rows loaded per table, discards and the last error of the
+    warehouse destination called `name` (the CLI names destinations so).
 
     Raises:
         NotFound: no destination is called `name`.
@@ -34,12 +36,28 @@ async def warehouse_status(store: Store, name: str, data_dir: Path) -> SyncStatu
     row = await store.destinations.by_name(name)
     if row is None:
         raise NotFound(f"no destination named {name!r}")
+    return await _status_of(store, row, data_dir)
+
+
+async def warehouse_status_by_id(store: Store, destination_id: int, data_dir: Path) -> SyncStatus:
+    """`warehouse_status` of the destination with this id (the Admin API names it so).
+
+    Raises:
+        NotFound: no destination has this id.
+        InvalidRequest: the destination is not a warehouse.
+    """
+    return await _status_of(store, await destination_row(store, destination_id), data_dir)
+
+
+async def _status_of(store: Store, row: DestinationRow, data_dir: Path) -> SyncStatus:
     if row.type != Warehouse.name:
-        raise InvalidRequest(f"destination {name!r} is a {row.type} destination, not a warehouse")
+        raise InvalidRequest(
+            f"destination {row.name!r} is a {row.type} destination, not a warehouse"
+        )
     try:
         settings = WarehouseSettings.model_validate(row.settings)
     except pydantic.ValidationError as exc:
-        raise InvalidRequest(f"destination {name!r} has invalid settings: {exc}") from exc
+        raise InvalidRequest(f"destination {row.name!r} has invalid settings: {exc}") from exc
     for attempt in range(READ_ATTEMPTS):
         status = await read_sync_status(settings, data_dir)
         if status.last_error is None:

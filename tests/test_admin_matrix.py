@@ -114,6 +114,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     "GetDeliveryStatus": DESTINATION_READERS_S1,
     "ListDeadLetters": DESTINATION_READERS_S1,
     "ReplayDeadLetters": DESTINATION_ADMINS_S1,
+    "GetWarehouseStatus": DESTINATION_READERS_S1,
     "TailEvents": SOURCE_READERS_S1,
     "SearchEvents": SOURCE_READERS_S1,
     "GetSchema": SOURCE_READERS_S1,
@@ -130,6 +131,8 @@ class World:
     counter: Iterator[int]
     #: A (disabled) webhook destination of S1 that calls read and edit.
     d1: int = 0
+    #: A (disabled) warehouse destination of S1, for the warehouse's own calls.
+    w1: int = 0
 
     def fresh_member(self) -> int:
         token = self.invite(f"someone{next(self.counter)}@example.com")
@@ -235,6 +238,7 @@ REQUESTS: dict[str, Callable[[World, AdminClient], Message]] = {
     "GetDeliveryStatus": lambda w, c: pb.GetDeliveryStatusRequest(destination_id=w.d1),
     "ListDeadLetters": lambda w, c: pb.ListDeadLettersRequest(destination_id=w.d1),
     "ReplayDeadLetters": lambda w, c: pb.ReplayDeadLettersRequest(destination_id=w.d1),
+    "GetWarehouseStatus": lambda w, c: pb.GetWarehouseStatusRequest(destination_id=w.w1),
 }
 
 
@@ -267,6 +271,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             )
             world = World(owner, {"owner": owner}, s1, s2, itertools.count())
             world.d1 = world.fresh_destination(s1)
+            world.w1 = owner.CreateDestination(
+                name="warehouse", type="warehouse", source_ids=[s1], enabled=False
+            ).destination.id
             for name, persona in PERSONAS.items():
                 if name == "owner":
                     continue

@@ -53,7 +53,7 @@ class AdminCore:
                 admin.public_grpc_address or grpc_address(),
             ),
         )
-        self.destinations = Destinations(store, destinations_changed)
+        self.destinations = Destinations(store, destinations_changed, config.data_dir)
         self.insight = Insight(store, debugger, config.debugger.search_scan_events)
 
     async def audit_log(self, limit: int, before_id: int) -> list[AuditEntry]:

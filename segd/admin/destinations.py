@@ -5,6 +5,7 @@ change so that it takes effect at once rather than at the next periodic reload."
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TypeVar
 
 from segd import destinations_core as core
@@ -15,10 +16,12 @@ T = TypeVar("T")
 
 
 class Destinations:
-    def __init__(self, store: Store, changed: Callable[[], None]) -> None:
-        """`changed` is called after every change (the router's `wake`)."""
+    def __init__(self, store: Store, changed: Callable[[], None], data_dir: Path) -> None:
+        """`changed` is called after every change (the router's `wake`); `data_dir` is
+        where a warehouse's relative DuckDB path lives, as for the router."""
         self.store = store
         self._changed = changed
+        self.data_dir = data_dir
 
     async def change(self, operation: Awaitable[T]) -> T:
         """Await a core function that changes destinations, then tell the router."""

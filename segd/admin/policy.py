@@ -93,6 +93,7 @@ POLICY: dict[str, Rule] = {
         "GetDeliveryStatus": _DESTINATION_READ,
         "ListDeadLetters": _DESTINATION_READ,
         "ReplayDeadLetters": _DESTINATION_ADMIN,
+        "GetWarehouseStatus": _DESTINATION_READ,
         "TailEvents": _SOURCE_READ,
         "SearchEvents": _SOURCE_READ,
         "GetSchema": _SOURCE_READ,

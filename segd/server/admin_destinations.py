@@ -10,6 +10,7 @@ from segd.admin.members import actor_of
 from segd.admin.roles import Principal
 from segd.api.v1 import admin_pb2 as pb
 from segd.server import destination_convert as convert
+from segd.warehouse_status import warehouse_status_by_id
 
 
 class DestinationMethods:
@@ -190,3 +191,14 @@ class DestinationMethods:
             )
         )
         return pb.ReplayDeadLettersResponse(replayed=replayed)
+
+    async def get_warehouse_status(
+        self, req: pb.GetWarehouseStatusRequest, caller: Principal
+    ) -> pb.GetWarehouseStatusResponse:
+        destinations = self._core.destinations
+        status = await warehouse_status_by_id(
+            destinations.store, req.destination_id, destinations.data_dir
+        )
+        return pb.GetWarehouseStatusResponse(
+            status=convert.warehouse_status_pb(req.destination_id, status)
+        )

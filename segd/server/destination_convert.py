@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
+
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from segd.api.v1 import admin_pb2 as pb
 from segd.destinations_core import (
@@ -16,6 +19,7 @@ from segd.errors import InvalidFields, Violation
 from segd.router.filters import FilterSpec
 from segd.server.admin_convert import timestamp
 from segd.store import DeadLetter, DeliveryError, FilterRow
+from segd.warehouse import SyncStatus, TableStatus
 
 _KINDS = {
     "sample": pb.FILTER_KIND_SAMPLE,
@@ -136,4 +140,38 @@ def dead_letter_pb(dead: DeadLetter) -> pb.DeadLetter:
         request_sample=dead.request_sample,
         response_sample=dead.response_sample,
         failed_at=timestamp(dead.failed_at_ms),
+    )
+
+
+def _moment(value: datetime | None) -> Timestamp | None:
+    if value is None:
+        return None
+    stamp = Timestamp()
+    stamp.FromDatetime(value)
+    return stamp
+
+
+def warehouse_table_pb(table: TableStatus) -> pb.WarehouseTable:
+    return pb.WarehouseTable(
+        schema=table.schema,
+        table=table.table,
+        rows_loaded=table.rows_loaded,
+        last_loaded_at=_moment(table.last_loaded_at),
+    )
+
+
+def warehouse_status_pb(destination_id: int, status: SyncStatus) -> pb.WarehouseStatus:
+    state = status.state
+    return pb.WarehouseStatus(
+        destination_id=destination_id,
+        warehouse=status.warehouse,
+        last_sync_at=_moment(state.last_sync_at),
+        last_sync_events=state.last_sync_events,
+        last_sync_rows=state.last_sync_rows,
+        syncs=state.syncs,
+        events_loaded=state.events_loaded,
+        discarded=status.discards,
+        tables=[warehouse_table_pb(t) for t in state.tables],
+        last_error=status.last_error,
+        last_error_at=_moment(status.last_error_at),
     )

@@ -900,6 +900,56 @@ class ReplayDeadLettersResponse(_message.Message):
     replayed: int
     def __init__(self, replayed: _Optional[int] = ...) -> None: ...
 
+class WarehouseTable(_message.Message):
+    __slots__ = ("schema", "table", "rows_loaded", "last_loaded_at")
+    SCHEMA_FIELD_NUMBER: _ClassVar[int]
+    TABLE_FIELD_NUMBER: _ClassVar[int]
+    ROWS_LOADED_FIELD_NUMBER: _ClassVar[int]
+    LAST_LOADED_AT_FIELD_NUMBER: _ClassVar[int]
+    schema: str
+    table: str
+    rows_loaded: int
+    last_loaded_at: _timestamp_pb2.Timestamp
+    def __init__(self, schema: _Optional[str] = ..., table: _Optional[str] = ..., rows_loaded: _Optional[int] = ..., last_loaded_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class WarehouseStatus(_message.Message):
+    __slots__ = ("destination_id", "warehouse", "last_sync_at", "last_sync_events", "last_sync_rows", "syncs", "events_loaded", "discarded", "tables", "last_error", "last_error_at")
+    DESTINATION_ID_FIELD_NUMBER: _ClassVar[int]
+    WAREHOUSE_FIELD_NUMBER: _ClassVar[int]
+    LAST_SYNC_AT_FIELD_NUMBER: _ClassVar[int]
+    LAST_SYNC_EVENTS_FIELD_NUMBER: _ClassVar[int]
+    LAST_SYNC_ROWS_FIELD_NUMBER: _ClassVar[int]
+    SYNCS_FIELD_NUMBER: _ClassVar[int]
+    EVENTS_LOADED_FIELD_NUMBER: _ClassVar[int]
+    DISCARDED_FIELD_NUMBER: _ClassVar[int]
+    TABLES_FIELD_NUMBER: _ClassVar[int]
+    LAST_ERROR_FIELD_NUMBER: _ClassVar[int]
+    LAST_ERROR_AT_FIELD_NUMBER: _ClassVar[int]
+    destination_id: int
+    warehouse: str
+    last_sync_at: _timestamp_pb2.Timestamp
+    last_sync_events: int
+    last_sync_rows: int
+    syncs: int
+    events_loaded: int
+    discarded: int
+    tables: _containers.RepeatedCompositeFieldContainer[WarehouseTable]
+    last_error: str
+    last_error_at: _timestamp_pb2.Timestamp
+    def __init__(self, destination_id: _Optional[int] = ..., warehouse: _Optional[str] = ..., last_sync_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_sync_events: _Optional[int] = ..., last_sync_rows: _Optional[int] = ..., syncs: _Optional[int] = ..., events_loaded: _Optional[int] = ..., discarded: _Optional[int] = ..., tables: _Optional[_Iterable[_Union[WarehouseTable, _Mapping]]] = ..., last_error: _Optional[str] = ..., last_error_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class GetWarehouseStatusRequest(_message.Message):
+    __slots__ = ("destination_id",)
+    DESTINATION_ID_FIELD_NUMBER: _ClassVar[int]
+    destination_id: int
+    def __init__(self, destination_id: _Optional[int] = ...) -> None: ...
+
+class GetWarehouseStatusResponse(_message.Message):
+    __slots__ = ("status",)
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    status: WarehouseStatus
+    def __init__(self, status: _Optional[_Union[WarehouseStatus, _Mapping]] = ...) -> None: ...
+
 class DebugEvent(_message.Message):
     __slots__ = ("type", "name", "user_id", "anonymous_id", "message_id", "received_at", "status", "reason", "error", "raw_json", "normalized_json", "from_log")
     TYPE_FIELD_NUMBER: _ClassVar[int]

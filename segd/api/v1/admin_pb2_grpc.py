@@ -244,6 +244,11 @@ class AdminStub:
                 request_serializer=segd_dot_api_dot_v1_dot_admin__pb2.ReplayDeadLettersRequest.SerializeToString,
                 response_deserializer=segd_dot_api_dot_v1_dot_admin__pb2.ReplayDeadLettersResponse.FromString,
                 _registered_method=True)
+        self.GetWarehouseStatus = channel.unary_unary(
+                '/segd.api.v1.Admin/GetWarehouseStatus',
+                request_serializer=segd_dot_api_dot_v1_dot_admin__pb2.GetWarehouseStatusRequest.SerializeToString,
+                response_deserializer=segd_dot_api_dot_v1_dot_admin__pb2.GetWarehouseStatusResponse.FromString,
+                _registered_method=True)
         self.TailEvents = channel.unary_stream(
                 '/segd.api.v1.Admin/TailEvents',
                 request_serializer=segd_dot_api_dot_v1_dot_admin__pb2.TailEventsRequest.SerializeToString,
@@ -570,6 +575,14 @@ class AdminServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetWarehouseStatus(self, request, context):
+        """A warehouse destination's sync status: the last sync, rows loaded per table,
+        discarded values and the last error. INVALID_ARGUMENT for any other destination.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def TailEvents(self, request, context):
         """--- Debugger --------------------------------------------------------------
         Tails a source's events live, starting with the most recent ones. A client that
@@ -812,6 +825,11 @@ def add_AdminServicer_to_server(servicer, server):
                     servicer.ReplayDeadLetters,
                     request_deserializer=segd_dot_api_dot_v1_dot_admin__pb2.ReplayDeadLettersRequest.FromString,
                     response_serializer=segd_dot_api_dot_v1_dot_admin__pb2.ReplayDeadLettersResponse.SerializeToString,
+            ),
+            'GetWarehouseStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetWarehouseStatus,
+                    request_deserializer=segd_dot_api_dot_v1_dot_admin__pb2.GetWarehouseStatusRequest.FromString,
+                    response_serializer=segd_dot_api_dot_v1_dot_admin__pb2.GetWarehouseStatusResponse.SerializeToString,
             ),
             'TailEvents': grpc.unary_stream_rpc_method_handler(
                     servicer.TailEvents,
@@ -1968,6 +1986,33 @@ class Admin:
             '/segd.api.v1.Admin/ReplayDeadLetters',
             segd_dot_api_dot_v1_dot_admin__pb2.ReplayDeadLettersRequest.SerializeToString,
             segd_dot_api_dot_v1_dot_admin__pb2.ReplayDeadLettersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetWarehouseStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/segd.api.v1.Admin/GetWarehouseStatus',
+            segd_dot_api_dot_v1_dot_admin__pb2.GetWarehouseStatusRequest.SerializeToString,
+            segd_dot_api_dot_v1_dot_admin__pb2.GetWarehouseStatusResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,116 @@
+"""A warehouse destination's sync status through the Admin API: a real daemon loads
+events sent to its collector into DuckDB, and GetWarehouseStatus reports the load."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from pathlib import Path
+
+import grpc
+import pytest
+
+from segd.api.v1 import admin_pb2 as pb
+from tests.support.admin import AdminClient, member_with
+from tests.support.daemon import Daemon
+from tests.support.delivery import SOURCE, eventually, fast_config, send
+
+#: Sync within a fraction of a second, so that the test does not wait a minute.
+QUICK_SYNC = {"batch_max_wait_seconds": 0.2, "batch_size": 500}
+
+
+@pytest.fixture
+def fast_daemon(workspace: tuple[Path, str, str], tmp_path: Path) -> Iterator[Daemon]:
+    data_dir, token, write_key = workspace
+    daemon = Daemon(data_dir, config=fast_config(tmp_path / "segd.toml")).start()
+    daemon.write_key = write_key  # type: ignore[attr-defined]
+    daemon.owner_token = token  # type: ignore[attr-defined]
+    yield daemon
+    daemon.kill()
+
+
+@pytest.fixture
+def owner(fast_daemon: Daemon) -> Iterator[AdminClient]:
+    with fast_daemon.channel() as channel:
+        yield AdminClient(channel, fast_daemon.owner_token)  # type: ignore[attr-defined]
+
+
+def create(owner: AdminClient, name: str, type_name: str, settings: object) -> pb.Destination:
+    source = owner.ListSources().sources[0].id
+    return owner.CreateDestination(
+        name=name, type=type_name, source_ids=[source], settings_json=json.dumps(settings)
+    ).destination
+
+
+def warehouse_status(client: AdminClient, destination: pb.Destination) -> pb.WarehouseStatus:
+    return client.GetWarehouseStatus(destination_id=destination.id).status
+
+
+def rows_by_table(status: pb.WarehouseStatus) -> dict[str, int]:
+    return {f"{t.schema}.{t.table}": t.rows_loaded for t in status.tables}
+
+
+def refused(call: Callable[[], object], code: grpc.StatusCode) -> str:
+    with pytest.raises(grpc.RpcError) as caught:
+        call()
+    assert caught.value.code() == code, caught.value.details()
+    return str(caught.value.details())
+
+
+def test_the_status_reports_the_rows_each_sync_loaded(
+    fast_daemon: Daemon, owner: AdminClient
+) -> None:
+    started = datetime.now(UTC) - timedelta(seconds=1)
+    warehouse = create(owner, "wh", "warehouse", QUICK_SYNC)
+    before = warehouse_status(owner, warehouse)
+    assert before.destination_id == warehouse.id and before.syncs == 0
+    assert not before.HasField("last_sync_at") and not before.tables
+
+    send(fast_daemon, ["oc-1", "oc-2", "oc-3"], properties='{"total": 30}')
+    eventually(lambda: warehouse_status(owner, warehouse).syncs >= 1, what="a first sync")
+    status = warehouse_status(owner, warehouse)
+    tables = rows_by_table(status)
+    assert tables[f"{SOURCE}.tracks"] == 3 and tables[f"{SOURCE}.order_completed"] == 3
+    assert status.HasField("last_sync_at")
+    assert started <= status.last_sync_at.ToDatetime(tzinfo=UTC) <= datetime.now(UTC)
+    assert status.events_loaded == 3 and status.discarded == 0
+    assert status.warehouse == f"duckdb {fast_daemon.data_dir / 'warehouse.duckdb'}"
+    assert not status.HasField("last_error") and not status.HasField("last_error_at")
+
+    # A value that does not fit its column goes to the discards table, and is counted.
+    send(fast_daemon, ["oc-4"], properties='{"total": "thirty"}')
+    eventually(lambda: warehouse_status(owner, warehouse).events_loaded == 4, what="4 loaded")
+    status = warehouse_status(owner, warehouse)
+    assert rows_by_table(status)[f"{SOURCE}.order_completed"] == 4
+    assert status.discarded == 1 and rows_by_table(status)[f"{SOURCE}.discards"] == 1
+
+
+def test_only_a_warehouse_has_a_sync_status(fast_daemon: Daemon, owner: AdminClient) -> None:
+    hook = create(owner, "hook", "webhook", {"urls": ["http://127.0.0.1:9/"]})
+    message = refused(lambda: warehouse_status(owner, hook), grpc.StatusCode.INVALID_ARGUMENT)
+    assert message == "destination 'hook' is a webhook destination, not a warehouse"
+    unknown = pb.Destination(id=hook.id + 100)
+    message = refused(lambda: warehouse_status(owner, unknown), grpc.StatusCode.NOT_FOUND)
+    assert message == f"no destination with id {unknown.id}"
+
+
+def test_reading_it_needs_what_reading_delivery_status_needs(
+    fast_daemon: Daemon, owner: AdminClient
+) -> None:
+    warehouse = create(owner, "wh", "warehouse", QUICK_SYNC)
+    s1 = warehouse.source_ids[0]
+    s2 = owner.CreateSource(name="Other").source.id
+
+    def reader_of(email: str, *sources: int) -> AdminClient:
+        grant = pb.RoleGrant(role=pb.ROLE_SOURCE_READ_ONLY, source_ids=sources)
+        return member_with(owner, email, grant)
+
+    assert warehouse_status(reader_of("r1@example.com", s1), warehouse).syncs == 0
+    for stranger in (member_with(owner, "m@example.com"), reader_of("r2@example.com", s2)):
+        for call in (
+            partial(warehouse_status, stranger, warehouse),
+            partial(stranger.GetDeliveryStatus, destination_id=warehouse.id),
+        ):
+            refused(call, grpc.StatusCode.PERMISSION_DENIED)
