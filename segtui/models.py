@@ -424,3 +424,30 @@ class DeadLetter:
     request_sample: str
     response_sample: str
     failed_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class WarehouseTable:
+    schema: str
+    table: str
+    rows_loaded: int
+    last_loaded_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class WarehouseStatus:
+    """A warehouse destination's sync status, from the warehouse's own bookkeeping."""
+
+    destination_id: int
+    #: Where the warehouse is ("duckdb /var/lib/segd/warehouse.duckdb"); no password.
+    warehouse: str
+    last_sync_at: datetime | None
+    last_sync_events: int
+    last_sync_rows: int
+    syncs: int
+    events_loaded: int
+    #: Values that did not fit their column, kept in the `discards` tables.
+    discarded: int
+    tables: tuple[WarehouseTable, ...]
+    last_error: str | None
+    last_error_at: datetime | None

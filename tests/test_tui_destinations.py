@@ -1,4 +1,5 @@
-"""Destinations in segtui, driven by Pilot against a real daemon and a real webhook receiver."""
+"""Destinations in segtui, driven by Pilot against a real daemon, a real webhook receiver
+and a real (DuckDB) warehouse."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from segtui.screens.destination_page import DestinationPageScreen
 from segtui.screens.destinations import AddDestinationScreen, DestinationsScreen
 from segtui.screens.dialogs import ConfirmScreen
 from segtui.widgets.settings_form import SettingsForm
+from segtui.widgets.warehouse_sync import WarehouseSync
 from tests.support.daemon import Daemon, track
 from tests.support.delivery import fast_config
 from tests.support.receiver import Receiver
@@ -87,6 +89,7 @@ async def test_add_a_webhook_through_the_form_and_watch_its_delivery(
         await until(pilot, lambda: isinstance(app.screen, DestinationPageScreen))
         page = app.screen
         assert page.destination.name == "Orders hook" and page.destination.source_ids
+        assert not page.query(WarehouseSync) and not page.check_action("tab", ("warehouse",))
 
         send(
             daemon.address,
@@ -180,3 +183,41 @@ async def test_a_read_only_member_sees_destinations_without_admin_actions(
         await until(pilot, lambda: "Read-only" in text(page.query_one("#destination-note", Static)))
         assert page.query_one("#save-settings").disabled and page.query_one("#delete").disabled
         assert page.query_one("#destination-settings", SettingsForm).disabled
+
+
+@run_async
+async def test_a_warehouse_page_shows_what_each_sync_loaded(fast_daemon: Daemon) -> None:
+    daemon = fast_daemon
+    async with admin_client(daemon.address, daemon.owner_token) as owner:  # type: ignore[attr-defined]
+        sources = await owner.list_sources()
+        quick_sync = {"batch_max_wait_seconds": 0.2, "batch_size": 500}
+        await owner.create_destination("Warehouse", "warehouse", [sources[0].id], quick_sync)
+    app = make_app(daemon.address, daemon.owner_token)  # type: ignore[attr-defined]
+    async with app.run_test(size=(100, 32)) as pilot:
+        await until(pilot, lambda: app.connection == "connected")
+        await app.goto("destinations")
+        table = app.screen.query_one("#destinations-table", DataTable)
+        await until(pilot, lambda: table.row_count == 1)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, DestinationPageScreen))
+        page = app.screen
+        await pilot.press("w")
+        summary = page.query_one("#warehouse-summary", Static)
+        await until(pilot, lambda: "Last sync never" in text(summary))
+
+        send(
+            daemon.address,
+            daemon.write_key,  # type: ignore[attr-defined]
+            track("u1", "Order Completed"),
+            track("u2", "Order Completed"),
+            track("u1", "Product Viewed"),
+        )
+        # The tab refreshes by itself while it is shown.
+        await until(pilot, lambda: "Events loaded 3" in text(summary), seconds=20)
+        assert "Discarded 0" in text(summary) and "Last sync never" not in text(summary)
+        tables = page.query_one("#warehouse-tables", DataTable)
+        rows = {str(row[0]): str(row[1]) for row in map(tables.get_row_at, range(tables.row_count))}
+        assert rows["test_source.tracks"] == "3"
+        assert rows["test_source.order_completed"] == "2"
+        assert rows["test_source.product_viewed"] == "1"
+        assert not text(page.query_one("#warehouse-error", Static))

@@ -18,7 +18,7 @@ from segtui.screens.debugger import EventDetailScreen
 from segtui.screens.destination_page import DestinationPageScreen
 from segtui.screens.source_page import SourcePageScreen
 from segtui.widgets.event_list import EventList
-from tests.support.fixed_workspace import FixedWorkspace
+from tests.support.fixed_workspace import WAREHOUSE, FixedWorkspace
 
 SIZES = [(80, 24), (120, 40)]
 
@@ -128,6 +128,13 @@ async def destination_filters(pilot: Pilot[None]) -> None:
     await pilot.press("f")
 
 
+async def destination_warehouse(pilot: Pilot[None]) -> None:
+    app = await connected(pilot)
+    await app.push_screen(DestinationPageScreen(WAREHOUSE, tab="warehouse"))
+    table = app.screen.query_one("#warehouse-tables", DataTable)
+    await until(pilot, lambda: table.row_count == 6)
+
+
 async def help_screen(pilot: Pilot[None]) -> None:
     await sources(pilot)
     await pilot.press("question_mark")
@@ -146,6 +153,7 @@ SCREENS: dict[str, Callable[[Pilot[None]], Awaitable[None]]] = {
     "destination_delivery": destination_delivery,
     "destination_settings": destination_settings,
     "destination_filters": destination_filters,
+    "destination_warehouse": destination_warehouse,
     "help": help_screen,
 }
 

@@ -343,6 +343,13 @@ class AdminClient:
         assert isinstance(reply, pb.ReplayDeadLettersResponse)
         return int(reply.replayed)
 
+    async def warehouse_status(self, destination_id: int) -> models.WarehouseStatus:
+        """The sync status of a warehouse destination (Rejected for any other)."""
+        request = pb.GetWarehouseStatusRequest(destination_id=destination_id)
+        reply = await self._call("GetWarehouseStatus", request)
+        assert isinstance(reply, pb.GetWarehouseStatusResponse)
+        return convert.warehouse_status(reply.status)
+
     # --- Debugger, schema, Getting Started ---------------------------------------
 
     async def tail_events(

@@ -213,3 +213,22 @@ def retired_keys(keys: Iterable[pb.RetiredWriteKey]) -> tuple[models.RetiredWrit
     return tuple(
         models.RetiredWriteKey(k.write_key, time(k.expires_at)) for k in keys if k.write_key
     )
+
+
+def warehouse_status(s: pb.WarehouseStatus) -> models.WarehouseStatus:
+    return models.WarehouseStatus(
+        destination_id=s.destination_id,
+        warehouse=s.warehouse,
+        last_sync_at=time(s.last_sync_at),
+        last_sync_events=s.last_sync_events,
+        last_sync_rows=s.last_sync_rows,
+        syncs=s.syncs,
+        events_loaded=s.events_loaded,
+        discarded=s.discarded,
+        tables=tuple(
+            models.WarehouseTable(t.schema, t.table, t.rows_loaded, time(t.last_loaded_at))
+            for t in s.tables
+        ),
+        last_error=s.last_error if s.HasField("last_error") else None,
+        last_error_at=time(s.last_error_at),
+    )

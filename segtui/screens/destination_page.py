@@ -1,4 +1,5 @@
-"""A destination's page: Event delivery, Settings and Filters tabs."""
+"""A destination's page: Event delivery, Settings and Filters tabs, and for a warehouse
+its sync status."""
 
 from __future__ import annotations
 
@@ -39,6 +40,7 @@ from segtui.screens.destination_dialogs import FailureScreen, FilterScreen
 from segtui.screens.dialogs import ConfirmScreen
 from segtui.widgets.app_bar import AppBar
 from segtui.widgets.settings_form import SettingsForm
+from segtui.widgets.warehouse_sync import WarehouseSync
 
 if TYPE_CHECKING:
     from segtui.app import SegtuiApp
@@ -58,6 +60,12 @@ _ADMIN_CONTROLS = (
 )
 #: How often the Event delivery tab refreshes while it is shown.
 DELIVERY_REFRESH_SECONDS = 2.0
+#: How often the Warehouse sync tab refreshes while it is shown: less often, since each
+#: read opens the warehouse (a DuckDB file that a load then finds held and retries), and
+#: a warehouse syncs about once a minute.
+WAREHOUSE_REFRESH_SECONDS = 5.0
+#: The destination type whose page has a Warehouse sync tab.
+WAREHOUSE_TYPE = "warehouse"
 
 
 def when(moment: datetime | None) -> str:
@@ -85,6 +93,7 @@ class DestinationPageScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
         Binding("l", "tab('delivery')", "Event delivery", show=False),
+        Binding("w", "tab('warehouse')", "Warehouse sync", show=False),
         Binding("t", "tab('settings')", "Settings", show=False),
         Binding("f", "tab('filters')", "Filters", show=False),
         Binding("R", "replay", "Replay dead letters"),
@@ -108,6 +117,10 @@ class DestinationPageScreen(Screen[None]):
         return cast("SegtuiApp", self.app)
 
     @property
+    def is_warehouse(self) -> bool:
+        return self.destination.type == WAREHOUSE_TYPE
+
+    @property
     def is_admin(self) -> bool:
         return self.seg.permissions.can_admin_destination(self.destination.source_ids)
 
@@ -124,6 +137,9 @@ class DestinationPageScreen(Screen[None]):
                 dead: DataTable[str] = DataTable(id="dead-table", cursor_type="row")
                 dead.add_columns("Failed", "messageId", "Attempts", "Error")
                 yield dead
+            if self.is_warehouse:
+                with TabPane("Warehouse sync", id="warehouse"):
+                    yield WarehouseSync(self.destination.id, id="warehouse-sync")
             with TabPane("Settings", id="settings"), VerticalScroll():
                 yield Static("", id="destination-note", classes="note")
                 yield Label("Name")
@@ -152,6 +168,8 @@ class DestinationPageScreen(Screen[None]):
     def on_mount(self) -> None:
         self.watch(self.seg, "connection", self._connection, init=True)
         self.set_interval(DELIVERY_REFRESH_SECONDS, self._refresh_delivery)
+        if self.is_warehouse:
+            self.set_interval(WAREHOUSE_REFRESH_SECONDS, self._refresh_warehouse)
 
     def _connection(self, state: str) -> None:
         if state == "connected":
@@ -162,12 +180,21 @@ class DestinationPageScreen(Screen[None]):
         if tabs.active == "delivery" and self.seg.connection == "connected":
             self.load_delivery()
 
+    def _refresh_warehouse(self) -> None:
+        tabs = self.query_one("#destination-tabs", TabbedContent)
+        if tabs.active == "warehouse" and self.seg.connection == "connected":
+            self.query_one("#warehouse-sync", WarehouseSync).reload()
+
     def action_back(self) -> None:
         self.dismiss()
 
     def action_tab(self, tab: str) -> None:
         self.query_one("#destination-tabs", TabbedContent).active = tab
-        focus = {"filters": "#filters-table", "delivery": "#errors-table"}.get(tab)
+        focus = {
+            "filters": "#filters-table",
+            "delivery": "#errors-table",
+            "warehouse": "#warehouse-tables",
+        }.get(tab)
         if focus:
             self.query_one(focus).focus()
 
@@ -190,6 +217,8 @@ class DestinationPageScreen(Screen[None]):
         await self.show_settings()
         self.show_filters()
         self.load_delivery()
+        for sync in self.query(WarehouseSync):
+            sync.reload()
 
     @work(group="delivery", exclusive=True, exit_on_error=False)
     async def load_delivery(self) -> None:
@@ -359,6 +388,8 @@ class DestinationPageScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Tab actions only on their tab; dimmed there for those who may only look."""
+        if action == "tab" and parameters == ("warehouse",):
+            return self.is_warehouse
         wanted = {"replay": "delivery"}.get(action, "filters" if "filter" in action else "")
         if wanted and self._active_tab() != wanted:
             return False
@@ -369,6 +400,7 @@ class DestinationPageScreen(Screen[None]):
     @on(TabbedContent.TabActivated, "#destination-tabs")
     def _tab(self) -> None:
         self.refresh_bindings()
+        self._refresh_warehouse()  # at once, not at the next tick
 
     def _current_filter(self) -> DestinationFilter | None:
         row = self.query_one("#filters-table", DataTable).cursor_row

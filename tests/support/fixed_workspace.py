@@ -291,6 +291,33 @@ DESTINATIONS = [
     ),
     models.Destination(11, "Cold storage", "archive", "Archive", False, (1,), {}, 1, T0, T0),
 ]
+#: Not in the destinations list (its snapshot stays as it is): its page is opened directly.
+WAREHOUSE = models.Destination(
+    12, "Analytics warehouse", "warehouse", "Data Warehouse", True, (1, 2), {}, 2, T0, T0
+)
+WAREHOUSE_STATUS = models.WarehouseStatus(
+    12,
+    "duckdb /var/lib/segd/warehouse.duckdb",
+    T0 + timedelta(minutes=9),
+    1_250,
+    2_730,
+    42,
+    51_318,
+    3,
+    tuple(
+        models.WarehouseTable(schema, table, rows, T0 + timedelta(minutes=9))
+        for schema, table, rows in (
+            ("checkout_api", "order_completed", 8_112),
+            ("checkout_api", "tracks", 8_112),
+            ("website", "discards", 3),
+            ("website", "identifies", 2_406),
+            ("website", "pages", 40_800),
+            ("website", "users", 1_984),
+        )
+    ),
+    "cannot open /var/lib/segd/warehouse.duckdb: Could not set lock on file",
+    T0 + timedelta(minutes=7),
+)
 DELIVERY = models.DeliveryStatus(
     10,
     18_240,
@@ -405,7 +432,7 @@ class FixedWorkspace(AdminClient):
         return DESTINATIONS
 
     async def get_destination(self, destination_id: int) -> models.Destination:
-        return next(d for d in DESTINATIONS if d.id == destination_id)
+        return next(d for d in [*DESTINATIONS, WAREHOUSE] if d.id == destination_id)
 
     async def delivery_status(self, destination_id: int, errors: int = 10) -> models.DeliveryStatus:
         return (
@@ -419,3 +446,6 @@ class FixedWorkspace(AdminClient):
 
     async def list_filters(self, destination_id: int) -> list[models.DestinationFilter]:
         return FILTERS if destination_id == 10 else []
+
+    async def warehouse_status(self, destination_id: int) -> models.WarehouseStatus:
+        return WAREHOUSE_STATUS
