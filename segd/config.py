@@ -112,6 +112,11 @@ class RouterConfig:
     #: On shutdown, in-flight deliveries get this long to finish; the rest are sent
     #: again after the restart.
     drain_seconds: float = 5.0
+    #: Longest a destination plugin may take over one batch before the router gives up on
+    #: it and retries the batch: a plugin that never answers would otherwise hold a
+    #: delivery slot for good and stop the destination without an error. Generous by
+    #: default, since a warehouse load can take minutes.
+    send_timeout_seconds: float = 300.0
 
 
 @dataclass(frozen=True)
@@ -263,7 +268,12 @@ def _check(config: Any, where: str) -> None:
         if config.max_concurrent_requests < 1:
             raise ConfigError("http.max_concurrent_requests must be at least 1")
     if isinstance(config, RouterConfig):
-        for name in ("reload_seconds", "retry_base_seconds", "retry_poll_seconds"):
+        for name in (
+            "reload_seconds",
+            "retry_base_seconds",
+            "retry_poll_seconds",
+            "send_timeout_seconds",
+        ):
             if getattr(config, name) <= 0:
                 raise ConfigError(f"router.{name} must be more than 0")
         if config.retry_max_delay_seconds < config.retry_base_seconds:

@@ -128,6 +128,56 @@ def test_outage_then_recovery_loses_nothing_and_spares_other_destinations(
     assert dead_letters(data_dir, "flaky") == []
 
 
+def test_a_send_hung_past_the_plugins_timeout_is_cut_off_and_retried(
+    workspace: Workspace, start_daemon: StartDaemon, receivers: Callable[[], Receiver]
+) -> None:
+    data_dir = workspace[0]
+    receiver = receivers()
+    # The webhook itself would wait 30 s: only the router's bound can end these sends.
+    add_webhook(data_dir, "stuck", receiver.url, timeout_seconds=30)
+    receiver.hang(60)
+    daemon = start_daemon(send_timeout_seconds=0.5)
+    ids = set(send(daemon, [f"stuck-{i}" for i in range(5)]))
+
+    timed_out = daemon.wait_for_log("destination.plugin_timed_out")
+    assert timed_out["destination"] == "stuck" and timed_out["timeout_seconds"] == 0.5
+    assert 1 <= int(str(timed_out["batch_size"])) <= 5
+    eventually(lambda: "retrying: 5 " in status(data_dir, "stuck"), what="5 events retrying")
+    assert "retryable: the webhook plugin did not answer within 0.5 s" in status(data_dir, "stuck")
+    # Each cut-off send frees its slot: the same events are tried again while it hangs.
+    receiver.wait_for(lambda r: r.attempts > len(ids), timeout=10)
+    assert not receiver.message_ids()
+
+    receiver.ok()
+    receiver.wait_for_ids(ids)
+    eventually(
+        lambda: query(data_dir, "SELECT count(*) FROM delivery_retries")[0][0] == 0,
+        what="the retry table empties",
+    )
+    assert dead_letters(data_dir, "stuck") == []
+
+
+def test_shutdown_still_cancels_a_send_inside_the_router_timeout(
+    workspace: Workspace, start_daemon: StartDaemon, receivers: Callable[[], Receiver]
+) -> None:
+    data_dir = workspace[0]
+    receiver = receivers()
+    add_webhook(data_dir, "stuck", receiver.url, timeout_seconds=30)
+    receiver.hang(60)
+    daemon = start_daemon(send_timeout_seconds=60, drain_seconds=0.5)
+    send(daemon, ["drain-1"])
+    receiver.wait_for(lambda r: r.attempts >= 1)
+
+    started = time.monotonic()
+    assert daemon.stop(timeout=15) == 0
+    assert time.monotonic() - started < 10, "the hung send held up shutdown"
+    drained = daemon.wait_for_log("destination.drain_timeout")
+    assert drained["unfinished_batches"] == 1
+    # Cancelled, not failed: the batch is neither retried nor blamed on the plugin.
+    events = {entry.get("event") for entry in list(daemon.logs)}
+    assert not events & {"destination.plugin_timed_out", "destination.plugin_raised"}
+
+
 def test_a_400_dead_letters_after_one_attempt_and_replay_delivers(
     workspace: Workspace, start_daemon: StartDaemon, receivers: Callable[[], Receiver]
 ) -> None:

@@ -19,6 +19,8 @@ from segd.errors import ConfigError
         ("commit_interval_seconds = -0.1", "router.commit_interval_seconds cannot be negative"),
         ("drain_seconds = -5", "router.drain_seconds cannot be negative"),
         ("drain_seconds = 'soon'", "router.drain_seconds"),
+        ("send_timeout_seconds = 0", "router.send_timeout_seconds must be more than 0"),
+        ("send_timeout_seconds = -30", "router.send_timeout_seconds must be more than 0"),
         ("retry_windw_seconds = 1", "router.retry_windw_seconds"),
     ],
 )

@@ -299,13 +299,29 @@ class Worker:
     # -- shared ---------------------------------------------------------------------
 
     async def _send(self, batch: Sequence[OutboundEvent]) -> BatchResult:
+        limit = self._config.send_timeout_seconds
+        # Our own deadline, told apart from a TimeoutError the plugin lets escape; it
+        # cancels only the plugin call, so a cancelled worker still stops at once.
+        deadline = asyncio.timeout(limit)
         try:
-            return await self.plugin.send_batch(batch)
+            async with deadline:
+                return await self.plugin.send_batch(batch)
         except Exception as exc:
-            # The contract says plugins report failures; one that raises is treated as
-            # a retryable failure of the whole batch, and logged for its author.
-            self._log.exception("destination.plugin_raised", batch_size=len(batch))
-            failure = Failure(True, f"the {self.plugin.name} plugin failed: {exc!r}"[:500])
+            if deadline.expired():
+                # A plugin stuck past its own timeouts would hold this slot for good;
+                # the batch is retried like any retryable failure. Work the plugin left
+                # running (a load in a thread) may still land: at least once, as ever.
+                self._log.warning(
+                    "destination.plugin_timed_out", batch_size=len(batch), timeout_seconds=limit
+                )
+                failure = Failure(
+                    True, f"the {self.plugin.name} plugin did not answer within {limit:g} s"
+                )
+            else:
+                # The contract says plugins report failures; one that raises is treated
+                # as a retryable failure of the whole batch, and logged for its author.
+                self._log.exception("destination.plugin_raised", batch_size=len(batch))
+                failure = Failure(True, f"the {self.plugin.name} plugin failed: {exc!r}"[:500])
             return BatchResult.all_failed(len(batch), failure)
 
     def _settle(
