@@ -43,7 +43,11 @@ def error_line(status: WarehouseStatus) -> str:
     """The last error and when, or "" when there is none to show."""
     if status.last_error is None:
         return ""
-    return f"Last error {_when(status.last_error_at)}: {status.last_error}"
+    line = f"Last error {_when(status.last_error_at)}: {status.last_error}"
+    synced, failed = status.last_sync_at, status.last_error_at
+    if synced is not None and failed is not None and synced > failed:
+        line += "\n(loads have succeeded since)"
+    return line
 
 
 class WarehouseSync(VerticalScroll):
