@@ -103,6 +103,7 @@ class Daemon:
             lambda: server.address,
             lambda: http.address if http is not None else None,
             destinations_changed=router.wake,
+            running_plugin=router.plugin,
         )
         server = GrpcServer(
             config.grpc, config.limits, CollectorService(collector), AdminService(admin), grpc_tls

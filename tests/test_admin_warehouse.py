@@ -4,6 +4,7 @@ events sent to its collector into DuckDB, and GetWarehouseStatus reports the loa
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -94,6 +95,38 @@ def test_the_status_reports_the_rows_each_sync_loaded(
     assert (status.syncs, status.events_loaded) == (2, 4)
     assert rows_by_table(status)[f"{SOURCE}.order_completed"] == 4
     assert status.discarded == 1 and rows_by_table(status)[f"{SOURCE}.discards"] == 1
+
+
+def test_asking_for_the_status_while_loading_never_fails_a_load(
+    fast_daemon: Daemon, owner: AdminClient
+) -> None:
+    """The daemon answers from the running destination: it never opens the DuckDB file
+    behind the loader's back, which would make the next load fail."""
+    warehouse = create(owner, "wh", "warehouse", QUICK_SYNC)
+    asking = threading.Event()
+    answers: list[pb.WarehouseStatus] = []
+
+    def ask() -> None:
+        with fast_daemon.channel() as channel:
+            reader = AdminClient(channel, fast_daemon.owner_token)  # type: ignore[attr-defined]
+            while not asking.is_set():
+                answers.append(warehouse_status(reader, warehouse))
+
+    asker = threading.Thread(target=ask)
+    asker.start()
+    try:
+        for wave in range(5):
+            send(fast_daemon, [f"w{wave}-{i}" for i in range(20)])
+            eventually(partial(lambda n: loads(fast_daemon) > n, wave), what=f"load {wave + 1}")
+    finally:
+        asking.set()
+        asker.join()
+    failed = [e for e in fast_daemon.logs if e.get("event") == "warehouse.load_failed"]
+    assert failed == []
+    assert len(answers) > 20
+    status = warehouse_status(owner, warehouse)
+    assert not status.HasField("last_error")
+    assert rows_by_table(status)["test_source.tracks"] == 100
 
 
 def test_only_a_warehouse_has_a_sync_status(fast_daemon: Daemon, owner: AdminClient) -> None:

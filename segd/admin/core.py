@@ -12,6 +12,7 @@ from segd.admin.members import Members
 from segd.admin.sources import Sources
 from segd.config import Config
 from segd.debugger import DebuggerHub
+from segd.destinations.base import Destination
 from segd.errors import InvalidRequest
 from segd.store import Store
 from segd.store.audit import AuditEntry
@@ -33,10 +34,12 @@ class AdminCore:
         grpc_address: Callable[[], str],
         http_address: Callable[[], str | None],
         destinations_changed: Callable[[], None] = lambda: None,
+        running_plugin: Callable[[int], Destination | None] = lambda _: None,
     ) -> None:
         """`grpc_address` and `http_address` give where the listeners are bound (the
         latter None without an HTTP listener), for the snippets unless the config says;
-        `destinations_changed` is called after every change to destinations."""
+        `destinations_changed` is called after every change to destinations, and
+        `running_plugin` gives a destination's plugin while the router runs it."""
         admin = config.admin
         scheme = "https" if config.http.tls_cert else "http"
         self._store = store
@@ -53,7 +56,9 @@ class AdminCore:
                 admin.public_grpc_address or grpc_address(),
             ),
         )
-        self.destinations = Destinations(store, destinations_changed, config.data_dir)
+        self.destinations = Destinations(
+            store, destinations_changed, config.data_dir, running_plugin
+        )
         self.insight = Insight(store, debugger, config.debugger.search_scan_events)
 
     async def audit_log(self, limit: int, before_id: int) -> list[AuditEntry]:

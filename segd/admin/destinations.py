@@ -10,18 +10,27 @@ from typing import TypeVar
 
 from segd import destinations_core as core
 from segd.admin.roles import Need, Principal
+from segd.destinations.base import Destination
 from segd.store import Store
 
 T = TypeVar("T")
 
 
 class Destinations:
-    def __init__(self, store: Store, changed: Callable[[], None], data_dir: Path) -> None:
+    def __init__(
+        self,
+        store: Store,
+        changed: Callable[[], None],
+        data_dir: Path,
+        running_plugin: Callable[[int], Destination | None] = lambda _: None,
+    ) -> None:
         """`changed` is called after every change (the router's `wake`); `data_dir` is
-        where a warehouse's relative DuckDB path lives, as for the router."""
+        where a warehouse's relative DuckDB path lives, as for the router;
+        `running_plugin` gives a destination's plugin while the router runs it."""
         self.store = store
         self._changed = changed
         self.data_dir = data_dir
+        self.running_plugin = running_plugin
 
     async def change(self, operation: Awaitable[T]) -> T:
         """Await a core function that changes destinations, then tell the router."""

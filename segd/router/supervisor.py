@@ -20,6 +20,7 @@ import pydantic
 import structlog
 
 from segd.config import RouterConfig
+from segd.destinations.base import Destination
 from segd.errors import ConfigError
 from segd.router import registry
 from segd.router.filters import FilterError, FilterSpec, compile_filter, in_segment_order
@@ -84,6 +85,11 @@ class Router:
                 await self.reload()
             except Exception:
                 log.exception("router.reload_failed")
+
+    def plugin(self, destination_id: int) -> Destination | None:
+        """The plugin instance delivering to this destination now, if it runs."""
+        worker = self._workers.get(destination_id)
+        return worker.plugin if worker is not None else None
 
     @property
     def running(self) -> dict[str, int]:

@@ -197,7 +197,10 @@ class DestinationMethods:
     ) -> pb.GetWarehouseStatusResponse:
         destinations = self._core.destinations
         status = await warehouse_status_by_id(
-            destinations.store, req.destination_id, destinations.data_dir
+            destinations.store,
+            req.destination_id,
+            destinations.data_dir,
+            running=destinations.running_plugin(req.destination_id),
         )
         return pb.GetWarehouseStatusResponse(
             status=convert.warehouse_status_pb(req.destination_id, status)
