@@ -167,7 +167,10 @@ async def test_invite_accept_and_a_read_only_member_sees_no_admin_actions(
         await until(pilot, lambda: isinstance(owner.screen, InviteScreen))
         await pilot.press(*"reader@example.com, not-an-email")
         await pilot.press("enter")
-        assert "not-an-email" in text(owner.screen.query_one("#emails-error", Static))
+        error = owner.screen.query_one("#emails-error", Static)
+        assert "not-an-email" in text(error)
+        await pilot.pause()
+        assert error.region.height > 0  # on screen
         emails = owner.screen.query_one("#invite-emails", Input)
         emails.value = "reader@example.com, second@example.com"
         owner.screen.query_one("#invite-roles", SelectionList).select(Role.SOURCE_READ_ONLY)

@@ -47,6 +47,8 @@ def test_inputs_errors_and_values() -> None:
             assert form.validate() is None
             await pilot.pause()
             assert str(form.query_one("#error-urls", Static).render()) == "required"
+            # On screen, not only in the widget: a line of its own under the field.
+            assert form.query_one("#error-urls").region.height == 1
             assert (
                 str(form.query_one("#error-timeout_seconds", Static).render())
                 == "must be more than 0"
@@ -70,6 +72,7 @@ def test_inputs_errors_and_values() -> None:
                 "region": "eu",
             }
             assert str(form.query_one("#error-urls", Static).render()) == ""
+            assert form.query_one("#error-urls").region.height == 0  # out of the way
             Hook.model_validate(values)
 
     asyncio.run(scenario())

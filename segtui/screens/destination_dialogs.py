@@ -14,6 +14,7 @@ from textual.widgets import Button, Input, Label, Select, Static, Switch
 from segtui.errors import ClientError, Rejected
 from segtui.models import FILTER_KINDS, DestinationFilter, FilterSpec
 from segtui.problems import caret
+from segtui.widgets.field_error import FieldError
 
 if TYPE_CHECKING:
     from segtui.app import SegtuiApp
@@ -85,7 +86,7 @@ class FilterScreen(ModalScreen[DestinationFilter | None]):
                     placeholder="type = 'track' and event = 'Order Completed'",
                     id="filter-condition",
                 )
-                yield Static("", id="filter-condition-error", classes="field-error caret")
+                yield FieldError(id="filter-condition-error", classes="caret")
                 yield Label("Fields (comma-separated dotted paths)", classes="for-fields")
                 yield Input(
                     ", ".join(spec.fields),
@@ -93,10 +94,10 @@ class FilterScreen(ModalScreen[DestinationFilter | None]):
                     id="filter-fields",
                     classes="for-fields",
                 )
-                yield Static("", id="filter-fields-error", classes="field-error")
+                yield FieldError(id="filter-fields-error")
                 yield Label("Keep this percent", classes="for-sample")
                 yield Input(percent, placeholder="10", id="filter-percent", classes="for-sample")
-                yield Static("", id="filter-percent-error", classes="field-error")
+                yield FieldError(id="filter-percent-error")
                 yield Label(
                     "Sample by (empty: messageId; userId keeps whole users)", classes="for-sample"
                 )
@@ -106,7 +107,7 @@ class FilterScreen(ModalScreen[DestinationFilter | None]):
                 with Horizontal(classes="field-row"):
                     yield Switch(not spec.disabled, id="filter-enabled")
                     yield Label("Applied (off: saved but not applied)")
-            yield Static("", id="filter-error", classes="field-error")
+            yield FieldError(id="filter-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Save filter", id="save", variant="primary")

@@ -39,6 +39,7 @@ from segtui.problems import settings_errors
 from segtui.screens.destination_dialogs import FailureScreen, FilterScreen
 from segtui.screens.dialogs import ConfirmScreen
 from segtui.widgets.app_bar import AppBar
+from segtui.widgets.field_error import FieldError
 from segtui.widgets.settings_form import SettingsForm
 from segtui.widgets.warehouse_sync import WarehouseSync
 
@@ -153,7 +154,7 @@ class DestinationPageScreen(Screen[None]):
                 yield SelectionList[int](id="destination-sources")
                 yield Button("Save sources", id="save-sources")
                 yield Vertical(id="settings-slot")
-                yield Static("", id="settings-error", classes="field-error")
+                yield FieldError(id="settings-error")
                 with Horizontal(classes="buttons"):
                     yield Button("Save settings", id="save-settings", variant="primary")
                 with Vertical(classes="danger"):

@@ -30,6 +30,7 @@ from segtui.problems import settings_errors
 from segtui.screens.base import SectionScreen
 from segtui.screens.destination_page import DestinationPageScreen
 from segtui.widgets.app_bar import AppBar
+from segtui.widgets.field_error import FieldError
 from segtui.widgets.settings_form import SettingsForm
 
 if TYPE_CHECKING:
@@ -213,14 +214,14 @@ class AddDestinationScreen(Screen[Destination | None]):
                 yield Static("", id="setup-title", classes="step-title")
                 yield Label("Name *")
                 yield Input(placeholder="Production webhook", id="destination-name")
-                yield Static("", id="error-name", classes="field-error")
+                yield FieldError(id="error-name")
                 yield Label("Sources it receives events from")
                 yield SelectionList[int](id="destination-sources")
                 with Horizontal(classes="field-row"):
                     yield Switch(True, id="destination-enabled")
                     yield Label("Enabled: start delivering at once")
                 yield Vertical(id="settings-slot")
-                yield Static("", id="create-error", classes="field-error")
+                yield FieldError(id="create-error")
                 with Horizontal(classes="buttons"):
                     yield Button("Create destination", id="create", variant="primary")
         yield Footer()

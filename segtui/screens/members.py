@@ -23,6 +23,7 @@ from segtui.models import CreatedInvite, Group, Invite, Member, Role, RoleGrant,
 from segtui.screens.base import SectionScreen
 from segtui.screens.dialogs import ConfirmScreen, SecretScreen
 from segtui.screens.source_page import when
+from segtui.widgets.field_error import FieldError
 
 if TYPE_CHECKING:
     from segtui.app import SegtuiApp
@@ -263,7 +264,7 @@ class InviteScreen(ModalScreen[list[CreatedInvite] | None]):
         with Vertical(classes="dialog wide", id="invite-dialog"):
             yield Static("Invite teammates", classes="dialog-title")
             yield Input(placeholder="ada@example.com, grace@example.com", id="invite-emails")
-            yield Static("", id="emails-error", classes="field-error")
+            yield FieldError(id="emails-error")
             yield SelectionList[Role](*_role_choices(self.roles, set()), id="invite-roles")
             groups = SelectionList[int](*((g.name, g.id) for g in self.groups), id="invite-groups")
             groups.display = bool(self.groups)
@@ -332,7 +333,7 @@ class EditMemberScreen(ModalScreen[bool]):
             )
             groups.display = bool(self.groups)
             yield groups
-            yield Static("", id="edit-error", classes="field-error")
+            yield FieldError(id="edit-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Save", id="save", variant="primary")

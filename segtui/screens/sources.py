@@ -20,6 +20,7 @@ from segtui.models import CreatedSource, Schema, Source, SourceType
 from segtui.screens.base import SectionScreen
 from segtui.screens.source_page import SourcePageScreen
 from segtui.widgets.app_bar import AppBar
+from segtui.widgets.field_error import FieldError
 
 
 def volume(schema: Schema | None) -> tuple[str, str]:
@@ -201,7 +202,7 @@ class AddSourceScreen(Screen[CreatedSource | None]):
             with Vertical(id="step-name"):
                 yield Static("2. Name the source", classes="step-title")
                 yield Input(placeholder="Production website", id="source-name")
-                yield Static("", id="name-error", classes="field-error")
+                yield FieldError(id="name-error")
                 with Horizontal(classes="buttons"):
                     yield Button("Create source", id="create", variant="primary")
             with VerticalScroll(id="step-done"):

@@ -15,6 +15,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static, Switch, TextArea
 
 from segtui.schema_form import MISSING, FieldSpec, Kind, collect, fields_of
+from segtui.widgets.field_error import FieldError
 
 _TEXT_HINTS = {
     Kind.STRING_LIST: "one a line",
@@ -48,7 +49,7 @@ class SettingsForm(VerticalScroll):
                 if spec.description:
                     yield Static(spec.description, classes="field-help", markup=False)
                 yield self._input(spec)
-                yield Static("", id=f"error-{spec.name}", classes="field-error", markup=False)
+                yield FieldError(id=f"error-{spec.name}")
 
     def _input(self, spec: FieldSpec) -> Widget:
         widget_id = f"field-{spec.name}"
