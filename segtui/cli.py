@@ -29,6 +29,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--ca", type=Path, metavar="FILE", help="CA certificates (PEM); implies --tls"
     )
+    parser.add_argument(
+        "--cert", type=Path, metavar="FILE", help="client certificate (PEM), for mutual TLS"
+    )
+    parser.add_argument("--key", type=Path, metavar="FILE", help="its private key (PEM)")
     parser.add_argument("--config", type=Path, metavar="FILE", help="config file to use instead")
     parser.add_argument(
         "--accept-invite",
@@ -42,13 +46,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     path = args.config or settings_module.config_path()
     try:
-        if args.ca is not None and not args.ca.is_file():
-            raise SegtuiError(f"--ca {args.ca}: no such file")
+        for flag in ("ca", "cert", "key"):
+            given = getattr(args, flag)
+            if given is not None and not given.is_file():
+                raise SegtuiError(f"--{flag} {given}: no such file")
         settings = settings_module.resolve(
             addr=args.addr,
             token=args.token,
             tls=args.tls,
             ca=args.ca,
+            cert=args.cert,
+            key=args.key,
             config=settings_module.read_config(path),
         )
         if args.accept_invite:

@@ -10,6 +10,8 @@ Keys (all optional)::
     token = "…"
     tls = false
     ca = "/path/to/ca.pem"
+    cert = "/path/to/client.pem"   # with key: a client certificate, for mutual TLS
+    key = "/path/to/client.key"
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ from segtui.errors import SettingsError
 DEFAULT_ADDR = "127.0.0.1:50051"
 ENV_ADDR = "SEGTUI_ADDR"
 ENV_TOKEN = "SEGTUI_TOKEN"
-_KEYS = {"addr": str, "token": str, "tls": bool, "ca": str}
+_KEYS = {"addr": str, "token": str, "tls": bool, "ca": str, "cert": str, "key": str}
+#: The keys that name files.
+_FILES = ("ca", "cert", "key")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,10 +42,14 @@ class ConnectionSettings:
     tls: bool = False
     #: PEM file of the certificate authorities to trust (implies TLS); None: system roots.
     ca: Path | None = None
+    #: PEM files of a client certificate chain and its private key, for a segd that
+    #: requires client certificates (mutual TLS); imply TLS.
+    cert: Path | None = None
+    key: Path | None = None
 
     @property
     def uses_tls(self) -> bool:
-        return self.tls or self.ca is not None
+        return self.tls or self.ca is not None or self.cert is not None
 
 
 def config_path(env: Mapping[str, str] | None = None) -> Path:
@@ -79,6 +87,8 @@ def resolve(
     token: str | None = None,
     tls: bool = False,
     ca: Path | None = None,
+    cert: Path | None = None,
+    key: Path | None = None,
     env: Mapping[str, str] | None = None,
     config: Mapping[str, object] | None = None,
 ) -> ConnectionSettings:
@@ -92,8 +102,10 @@ def resolve(
         settings = replace(settings, token=str(config["token"]))
     if config.get("tls"):
         settings = replace(settings, tls=True)
-    if config.get("ca"):
-        settings = replace(settings, ca=Path(str(config["ca"])).expanduser())
+    in_file = {n: Path(str(config[n])).expanduser() for n in _FILES if config.get(n)}
+    settings = replace(
+        settings, ca=in_file.get("ca"), cert=in_file.get("cert"), key=in_file.get("key")
+    )
     if env.get(ENV_ADDR):
         settings = replace(settings, addr=env[ENV_ADDR])
     if env.get(ENV_TOKEN):
@@ -106,6 +118,12 @@ def resolve(
         settings = replace(settings, tls=True)
     if ca is not None:
         settings = replace(settings, ca=ca)
+    if cert is not None:
+        settings = replace(settings, cert=cert)
+    if key is not None:
+        settings = replace(settings, key=key)
+    if (settings.cert is None) != (settings.key is None):
+        raise SettingsError("a client certificate (cert) needs its key (key), and a key its cert")
     check_addr(settings.addr)
     return settings
 
@@ -124,8 +142,10 @@ def save_config(path: Path, settings: ConnectionSettings) -> None:
         lines.append(f"token = {_toml_string(settings.token)}")
     if settings.tls:
         lines.append("tls = true")
-    if settings.ca is not None:
-        lines.append(f"ca = {_toml_string(str(settings.ca))}")
+    for name in _FILES:
+        value = getattr(settings, name)
+        if value is not None:
+            lines.append(f"{name} = {_toml_string(str(value))}")
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -278,6 +278,11 @@ async def test_a_restarted_daemon_is_shown_disconnected_then_reconnected(
             "--ca /no/such.pem: no such file",
         ),
         (
+            ["--addr", "127.0.0.1:1", "--token", "t", "--cert", "/no/such.pem"],
+            2,
+            "--cert /no/such.pem: no such file",
+        ),
+        (
             ["--addr", "127.0.0.1:1", "--accept-invite", "x"],
             1,
             "the invite was not accepted: segd at 127.0.0.1:1 is not answering",

@@ -50,6 +50,15 @@ def test_ca_implies_tls():
     assert not resolve(env={}).uses_tls
 
 
+def test_a_client_certificate_implies_tls_and_needs_its_key():
+    assert resolve(env={}, cert=Path("/c.pem"), key=Path("/c.key")).uses_tls
+    from_file = resolve(env={}, config={"cert": "/c.pem", "key": "/c.key"})
+    assert (from_file.cert, from_file.key) == (Path("/c.pem"), Path("/c.key"))
+    for alone in ({"cert": Path("/c.pem")}, {"key": Path("/c.key")}):
+        with pytest.raises(SettingsError, match="needs its key"):
+            resolve(env={}, **alone)
+
+
 @pytest.mark.parametrize(
     "addr", ["localhost", "host:", ":50051", "host:port", "host:0", "host:70000"]
 )
@@ -93,7 +102,9 @@ def test_missing_config_file_is_empty(tmp_path):
 
 def test_saved_config_reads_back_and_is_private(tmp_path):
     path = tmp_path / "segtui" / "config.toml"
-    settings = ConnectionSettings('h"st:1', 'tok\\en "é"', tls=True, ca=Path("/ca.pem"))
+    settings = ConnectionSettings(
+        'h"st:1', 'tok\\en "é"', tls=True, ca=Path("/ca.pem"), cert=Path("/c.pem"), key=Path("/k")
+    )
     save_config(path, settings)
     assert resolve(env={}, config=read_config(path)) == settings
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600

@@ -1,69 +1,66 @@
-"""segtui over TLS (`--tls --ca FILE`), against a real gRPC server with a test certificate.
-
-segd itself listens in plain text (TLS is for a proxy in front of it), so the server
-here is a bare grpc.aio server: it answers every call UNIMPLEMENTED, which proves the
-TLS handshake went through, while a failed handshake shows as Disconnected.
-"""
+"""segtui over TLS and mutual TLS (`--ca`, `--cert`, `--key`), against a real segd that
+serves gRPC with a test certificate and requires client certificates from its CA."""
 
 from __future__ import annotations
 
 import asyncio
-import shutil
-import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
-import grpc
-import grpc.aio
 import pytest
 
 from segtui.client import AdminClient
-from segtui.errors import Disconnected, ServerError
+from segtui.errors import Disconnected
 from segtui.settings import ConnectionSettings
+from tests.support.daemon import Daemon
+from tests.support.tls import Pki, make_pki
 
 
 @pytest.fixture
-def certificate(tmp_path: Path) -> tuple[Path, Path]:
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is needed to make a test certificate")
-    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-         "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-         "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    return key, cert
+def pki(tmp_path: Path) -> Pki:
+    return make_pki(tmp_path / "pki")
+
+
+@pytest.fixture
+def mutual_daemon(workspace: tuple[Path, str, str], tmp_path: Path, pki: Pki) -> Iterator[Daemon]:
+    data_dir, token, _ = workspace
+    config = tmp_path / "segd.toml"
+    config.write_text(pki.grpc_config(mutual=True))
+    daemon = Daemon(data_dir, config=config).start()
+    daemon.owner_token = token  # type: ignore[attr-defined]
+    try:
+        yield daemon
+    finally:
+        daemon.kill()
+
+
+async def _whoami(settings: ConnectionSettings) -> str:
+    client = AdminClient(settings)
+    try:
+        return (await client.whoami()).email
+    finally:
+        await client.close()
 
 
 @pytest.mark.parametrize(
-    ("tls", "use_ca", "error"),
+    "presents",
     [
-        (True, True, ServerError),  # handshake fine: the bare server has no Admin service
-        (True, False, Disconnected),  # not signed by a trusted authority
-        (False, False, Disconnected),  # plain text to a TLS port
+        None,  # TLS trusting our CA, but no client certificate
+        "rogue",  # a client certificate of another CA
+        "plain",  # no TLS at all
     ],
 )
-def test_tls_with_a_ca_file(
-    certificate: tuple[Path, Path], tls: bool, use_ca: bool, error: type
-) -> None:
-    key, cert = certificate
+def test_mutual_tls(mutual_daemon: Daemon, pki: Pki, presents: str | None) -> None:
+    addr = f"localhost:{mutual_daemon.address.rsplit(':', 1)[1]}"
+    token = mutual_daemon.owner_token  # type: ignore[attr-defined]
+    ours = ConnectionSettings(addr, token, ca=pki.ca, cert=pki.client_cert, key=pki.client_key)
+    assert asyncio.run(_whoami(ours)) == "owner@localhost"
 
-    async def scenario() -> None:
-        server = grpc.aio.server()
-        credentials = grpc.ssl_server_credentials([(key.read_bytes(), cert.read_bytes())])
-        port = server.add_secure_port("127.0.0.1:0", credentials)
-        await server.start()
-        settings = ConnectionSettings(
-            f"127.0.0.1:{port}", "t", tls=tls, ca=cert if use_ca else None
-        )
-        client = AdminClient(settings)
-        try:
-            with pytest.raises(error) as raised:
-                await client.whoami()
-            if error is ServerError:
-                assert "does not offer this call" in str(raised.value)
-        finally:
-            await client.close()
-            await server.stop(None)
-
-    asyncio.run(scenario())
+    if presents == "plain":
+        other = ConnectionSettings(addr, token)
+    elif presents == "rogue":
+        other = ConnectionSettings(addr, token, ca=pki.ca, cert=pki.rogue_cert, key=pki.rogue_key)
+    else:
+        other = ConnectionSettings(addr, token, ca=pki.ca)
+    with pytest.raises(Disconnected):
+        asyncio.run(_whoami(other))

@@ -413,11 +413,15 @@ class AdminClient:
 
 
 def open_channel(settings: ConnectionSettings) -> grpc.aio.Channel:
-    """An insecure channel, or a TLS one trusting `settings.ca` (system roots without)."""
+    """An insecure channel, or a TLS one trusting `settings.ca` (system roots without),
+    presenting the client certificate `settings.cert` and `settings.key` if given."""
     if not settings.uses_tls:
         return grpc.aio.insecure_channel(settings.addr, options=_CHANNEL_OPTIONS)
-    root = settings.ca.read_bytes() if settings.ca is not None else None
-    credentials = grpc.ssl_channel_credentials(root_certificates=root)
+    credentials = grpc.ssl_channel_credentials(
+        root_certificates=settings.ca.read_bytes() if settings.ca is not None else None,
+        private_key=settings.key.read_bytes() if settings.key is not None else None,
+        certificate_chain=settings.cert.read_bytes() if settings.cert is not None else None,
+    )
     return grpc.aio.secure_channel(settings.addr, credentials, options=_CHANNEL_OPTIONS)
 
 
