@@ -61,9 +61,9 @@ _ADMIN_CONTROLS = (
 )
 #: How often the Event delivery tab refreshes while it is shown.
 DELIVERY_REFRESH_SECONDS = 2.0
-#: How often the Warehouse sync tab refreshes while it is shown: less often, since each
-#: read opens the warehouse (a DuckDB file that a load then finds held and retries), and
-#: a warehouse syncs about once a minute.
+#: How often the Warehouse sync tab refreshes while it is shown: less often, since a
+#: warehouse syncs about once a minute (and, for a warehouse segd is not delivering to
+#: now, each read opens the warehouse itself).
 WAREHOUSE_REFRESH_SECONDS = 5.0
 #: The destination type whose page has a Warehouse sync tab.
 WAREHOUSE_TYPE = "warehouse"
