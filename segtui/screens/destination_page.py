@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import on, work
@@ -28,17 +27,16 @@ from textual.widgets import (
 
 from segtui.errors import ClientError, Rejected
 from segtui.models import (
-    DeadLetter,
-    DeliveryStatus,
     Destination,
     DestinationFilter,
     DestinationType,
     Source,
 )
 from segtui.problems import settings_errors
-from segtui.screens.destination_dialogs import FailureScreen, FilterScreen
+from segtui.screens.destination_dialogs import FilterScreen
 from segtui.screens.dialogs import ConfirmScreen
 from segtui.widgets.app_bar import AppBar
+from segtui.widgets.event_delivery import EventDelivery
 from segtui.widgets.field_error import FieldError
 from segtui.widgets.settings_form import SettingsForm
 from segtui.widgets.warehouse_sync import WarehouseSync
@@ -69,25 +67,6 @@ WAREHOUSE_REFRESH_SECONDS = 5.0
 WAREHOUSE_TYPE = "warehouse"
 
 
-def when(moment: datetime | None) -> str:
-    return moment.astimezone().strftime("%m-%d %H:%M:%S") if moment is not None else ""
-
-
-def milliseconds(value: float | None) -> str:
-    return "—" if value is None else f"{value:,.0f} ms"
-
-
-def delivery_summary(status: DeliveryStatus) -> str:
-    """The counts and latency line of the Event delivery tab."""
-    return (
-        f"Delivered {status.delivered:,}   Filtered {status.filtered:,}   "
-        f"Retrying {status.retrying:,}   Dead {status.dead:,}\n"
-        f"Latency p50 {milliseconds(status.latency_p50_ms)}   "
-        f"p95 {milliseconds(status.latency_p95_ms)}"
-        f"   (last {status.latency_window_minutes} minutes)"
-    )
-
-
 class DestinationPageScreen(Screen[None]):
     """Everything about one destination."""
 
@@ -110,8 +89,6 @@ class DestinationPageScreen(Screen[None]):
         self.kind: DestinationType | None = None
         self.sources: list[Source] = []
         self.filters: list[DestinationFilter] = []
-        self.errors_shown: list[tuple[str, list[tuple[str, str]]]] = []
-        self.dead: list[DeadLetter] = []
 
     @property
     def seg(self) -> SegtuiApp:
@@ -128,16 +105,8 @@ class DestinationPageScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield AppBar(f"Destinations / {self.destination.name}")
         with TabbedContent(initial=self.initial_tab, id="destination-tabs"):
-            with TabPane("Event delivery", id="delivery"), VerticalScroll():
-                yield Static("", id="delivery-summary")
-                yield Static("Recent errors (enter: request and response)", classes="table-title")
-                errors: DataTable[str] = DataTable(id="errors-table", cursor_type="row")
-                errors.add_columns("Time", "Kind", "messageId", "Error")
-                yield errors
-                yield Static("Dead letters (R: replay them all)", classes="table-title")
-                dead: DataTable[str] = DataTable(id="dead-table", cursor_type="row")
-                dead.add_columns("Failed", "messageId", "Attempts", "Error")
-                yield dead
+            with TabPane("Event delivery", id="delivery"):
+                yield EventDelivery(self.destination.id, id="event-delivery")
             if self.is_warehouse:
                 with TabPane("Warehouse sync", id="warehouse"):
                     yield WarehouseSync(self.destination.id, id="warehouse-sync")
@@ -179,7 +148,7 @@ class DestinationPageScreen(Screen[None]):
     def _refresh_delivery(self) -> None:
         tabs = self.query_one("#destination-tabs", TabbedContent)
         if tabs.active == "delivery" and self.seg.connection == "connected":
-            self.load_delivery()
+            self.query_one("#event-delivery", EventDelivery).reload()
 
     def _refresh_warehouse(self) -> None:
         tabs = self.query_one("#destination-tabs", TabbedContent)
@@ -217,47 +186,9 @@ class DestinationPageScreen(Screen[None]):
         self.kind = next((t for t in catalog if t.name == self.destination.type), None)
         await self.show_settings()
         self.show_filters()
-        self.load_delivery()
+        self.query_one("#event-delivery", EventDelivery).reload()
         for sync in self.query(WarehouseSync):
             sync.reload()
-
-    @work(group="delivery", exclusive=True, exit_on_error=False)
-    async def load_delivery(self) -> None:
-        client = self.seg.client
-        try:
-            status, dead = await asyncio.gather(
-                client.delivery_status(self.destination.id, errors=10),
-                client.dead_letters(self.destination.id, limit=50),
-            )
-        except ClientError as exc:
-            self.seg.report(exc, "Event delivery")
-            return
-        self.show_delivery(status, dead)
-
-    def show_delivery(self, status: DeliveryStatus, dead: list[DeadLetter]) -> None:
-        self.query_one("#delivery-summary", Static).update(delivery_summary(status))
-        errors = self.query_one("#errors-table", DataTable)
-        row = errors.cursor_row
-        errors.clear()
-        self.errors_shown = []
-        for error in status.recent_errors:
-            kind = "retrying" if error.retryable else "permanent"
-            errors.add_row(when(error.time), kind, error.message_id, error.error)
-            self.errors_shown.append(
-                (
-                    f"{kind} failure of {error.message_id} at {when(error.time)}: {error.error}",
-                    [("Request", error.request_sample), ("Response", error.response_sample)],
-                )
-            )
-        if status.recent_errors:
-            errors.move_cursor(row=min(row, len(status.recent_errors) - 1))
-        table = self.query_one("#dead-table", DataTable)
-        table.clear()
-        self.dead = dead
-        for letter in dead:
-            table.add_row(
-                when(letter.failed_at), letter.message_id, str(letter.attempts), letter.error
-            )
 
     async def show_settings(self) -> None:
         admin = self.is_admin
@@ -436,37 +367,9 @@ class DestinationPageScreen(Screen[None]):
 
         def confirmed(ok: bool | None) -> None:
             if ok:
-                self.replay()
+                self.query_one("#event-delivery", EventDelivery).replay()
 
         self.app.push_screen(ConfirmScreen(question, "Replay"), confirmed)
-
-    @work(group="replay", exclusive=True, exit_on_error=False)
-    async def replay(self) -> None:
-        try:
-            count = await self.seg.client.replay_dead_letters(self.destination.id)
-        except ClientError as exc:
-            self.seg.report(exc, "Replay")
-            return
-        self.notify(f"{count:,} dead letters sent again.")
-        self.load_delivery()
-
-    @on(DataTable.RowSelected, "#errors-table")
-    def _error_detail(self, selected: DataTable.RowSelected) -> None:
-        if 0 <= selected.cursor_row < len(self.errors_shown):
-            title, sections = self.errors_shown[selected.cursor_row]
-            self.app.push_screen(FailureScreen(title, sections))
-
-    @on(DataTable.RowSelected, "#dead-table")
-    def _dead_detail(self, selected: DataTable.RowSelected) -> None:
-        if 0 <= selected.cursor_row < len(self.dead):
-            letter = self.dead[selected.cursor_row]
-            title = f"Dead letter {letter.message_id}: {letter.error}"
-            sections = [
-                ("Request", letter.request_sample),
-                ("Response", letter.response_sample),
-                ("Event", letter.body_json),
-            ]
-            self.app.push_screen(FailureScreen(title, sections))
 
     @on(DataTable.RowSelected, "#filters-table")
     def _filter_selected(self) -> None:
