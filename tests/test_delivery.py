@@ -51,6 +51,15 @@ def start_daemon(workspace: Workspace, tmp_path: Path) -> Iterator[StartDaemon]:
         daemon.kill()
 
 
+def assert_all_settled(data_dir: Path, destination: str) -> None:
+    """Every retry has been delivered (the retry table empties) and none went dead."""
+    eventually(
+        lambda: query(data_dir, "SELECT count(*) FROM delivery_retries")[0][0] == 0,
+        what="the retry table empties",
+    )
+    assert dead_letters(data_dir, destination) == []
+
+
 def test_events_arrive_with_their_json_and_a_signature_that_verifies(
     workspace: Workspace, start_daemon: StartDaemon, receivers: Callable[[], Receiver]
 ) -> None:
@@ -121,11 +130,7 @@ def test_outage_then_recovery_loses_nothing_and_spares_other_destinations(
         flaky.ok()
     flaky.wait_for_ids(sent, timeout=20)
     assert healthy.message_ids() == sent
-    eventually(
-        lambda: query(data_dir, "SELECT count(*) FROM delivery_retries")[0][0] == 0,
-        what="the retry table empties",
-    )
-    assert dead_letters(data_dir, "flaky") == []
+    assert_all_settled(data_dir, "flaky")
 
 
 def test_a_send_hung_past_the_plugins_timeout_is_cut_off_and_retried(
@@ -150,11 +155,7 @@ def test_a_send_hung_past_the_plugins_timeout_is_cut_off_and_retried(
 
     receiver.ok()
     receiver.wait_for_ids(ids)
-    eventually(
-        lambda: query(data_dir, "SELECT count(*) FROM delivery_retries")[0][0] == 0,
-        what="the retry table empties",
-    )
-    assert dead_letters(data_dir, "stuck") == []
+    assert_all_settled(data_dir, "stuck")
 
 
 def test_shutdown_still_cancels_a_send_inside_the_router_timeout(
