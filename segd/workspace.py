@@ -11,6 +11,7 @@ import re
 import secrets
 import time
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,16 @@ from segd.store import AuditRecord, Source, Store, WriteKey
 
 OWNER_ROLE = "workspace_owner"
 DEFAULT_SOURCE_TYPE = "http_api"
+
+#: Seconds a write key the database does not know is refused without asking it again.
+#: A client retrying a wrong or revoked key in a loop (or someone probing) then costs one
+#: database round trip per window, not one per call. Short, because a key that another
+#: process (`segd source add`) creates after it was tried is refused this long; it is
+#: also the period of the daemon's own refresh, which forgets these keys anyway.
+UNKNOWN_KEY_SECONDS = 2.0
+#: Unknown keys remembered at most; the oldest are forgotten first, so that a stream of
+#: random keys cannot grow memory without limit.
+UNKNOWN_KEY_LIMIT = 4096
 
 
 def hash_token(token: str) -> bytes:
@@ -130,16 +141,32 @@ async def create_source(
 class SourceDirectory:
     """Write key → source, cached in memory; the collector asks it on every call.
 
-    The daemon's own changes (rename, disable, delete, key rotation) call `refresh`
-    before answering, so the collector sees them at once. Changes made by another
-    process (the CLI) show on a miss, which asks the database, or at the periodic
+    The daemon's own changes (source creation, rename, disable, delete, key rotation)
+    call `refresh` before answering, so the collector sees them at once. Changes made by
+    another process (the CLI) show on a miss, which asks the database, or at the periodic
     `refresh`. Retired keys are accepted until they expire.
+
+    A key the database does not know either is remembered as unknown for
+    `unknown_key_seconds` (at most `unknown_key_limit` of them, oldest forgotten first),
+    and refused without a lookup meanwhile; `refresh` forgets them all. So a key that
+    another process creates is accepted at once unless it was tried just before, and
+    then at most that long afterwards.
     """
 
-    def __init__(self, store: Store, clock: Callable[[], int] = now_ms) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Callable[[], int] = now_ms,
+        unknown_key_seconds: float = UNKNOWN_KEY_SECONDS,
+        unknown_key_limit: int = UNKNOWN_KEY_LIMIT,
+    ) -> None:
         self._store = store
         self._clock = clock
         self._by_key: dict[str, WriteKey] = {}
+        # Unknown key -> when the database said so (ms), oldest first.
+        self._unknown: OrderedDict[str, int] = OrderedDict()
+        self._unknown_ms = int(unknown_key_seconds * 1000)
+        self._unknown_limit = unknown_key_limit
         # Refreshes run one at a time, so a slow one that read the database before a
         # change cannot overwrite the result of a later one that read it after.
         self._lock = asyncio.Lock()
@@ -149,20 +176,41 @@ class SourceDirectory:
         async with self._lock:
             keys = await self._store.workspace.write_keys(self._clock())
             self._by_key = {key.write_key: key for key in keys}
+            self._unknown.clear()
             self._generation += 1
 
     async def authenticate(self, write_key: str) -> Source:
         """The enabled source of `write_key`; Unauthenticated or PermissionDenied otherwise."""
         now = self._clock()
         key = self._by_key.get(write_key)
-        if key is None and write_key:
+        if key is None and write_key and not self._recently_unknown(write_key, now):
             generation = self._generation
             key = await self._store.workspace.write_key(write_key, now)
             # A refresh that finished meanwhile may know better than this lookup.
-            if key is not None and generation == self._generation:
-                self._by_key[write_key] = key
+            if generation == self._generation:
+                if key is not None:
+                    self._by_key[write_key] = key
+                else:
+                    self._remember_unknown(write_key, now)
         if key is None or (key.expires_at_ms is not None and key.expires_at_ms <= now):
             raise Unauthenticated("unknown write key")
         if not key.source.enabled:
             raise PermissionDenied(f"source {key.source.slug!r} is disabled")
         return key.source
+
+    def _recently_unknown(self, write_key: str, now: int) -> bool:
+        """Whether the database said `write_key` is unknown less than the window ago."""
+        said_at = self._unknown.get(write_key)
+        if said_at is None:
+            return False
+        # A clock that went back does not stretch the window.
+        if 0 <= now - said_at < self._unknown_ms:
+            return True
+        del self._unknown[write_key]
+        return False
+
+    def _remember_unknown(self, write_key: str, now: int) -> None:
+        self._unknown[write_key] = now
+        self._unknown.move_to_end(write_key)
+        while len(self._unknown) > self._unknown_limit:
+            self._unknown.popitem(last=False)
