@@ -13,6 +13,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from segd.api.v1 import collector_pb2 as C
 from segd.api.v1 import event_pb2 as E
+from segd.workspace import UNKNOWN_KEY_SECONDS
 from tests.support.daemon import Daemon, segd_command, track
 from tests.support.logdb import stored_events, stored_message_ids
 
@@ -225,6 +226,31 @@ def test_unknown_and_disabled_write_keys(daemon: Daemon) -> None:
                 break
         assert time.monotonic() < deadline, "the disabled source still accepts events"
         time.sleep(0.2)
+
+
+def test_a_key_refused_before_another_process_made_it_works_soon(daemon: Daemon) -> None:
+    key = "made-after-it-was-tried"
+    for _ in range(3):
+        with pytest.raises(grpc.RpcError) as refused:
+            send_batch(daemon, [track()], key)
+        assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    # What `segd source add` writes, with a key chosen here so that it can be tried first.
+    with sqlite3.connect(daemon.data_dir / "segd.db") as conn:
+        conn.execute(
+            "INSERT INTO sources (name, slug, write_key, created_at) VALUES (?, ?, ?, ?)",
+            ("Later", "later", key, int(time.time() * 1000)),
+        )
+    created = time.monotonic()
+    while True:
+        try:
+            reply = send_batch(daemon, [track()], key)
+            break
+        except grpc.RpcError as error:
+            assert error.code() == grpc.StatusCode.UNAUTHENTICATED
+        # The daemon remembers an unknown key for UNKNOWN_KEY_SECONDS; a second for the call.
+        assert time.monotonic() - created < UNKNOWN_KEY_SECONDS + 1, "the new key is refused"
+        time.sleep(0.05)
+    assert list(reply.outcomes) == [ACCEPTED]
 
 
 def test_restart_keeps_everything(daemon: Daemon) -> None:
