@@ -1,29 +1,38 @@
-"""The schema: pure observation and bounds, and the log consumer on a real daemon."""
+"""The schema: pure observation and bounds, the log consumer on a real store and on a
+real daemon."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import math
 import os
 import signal
 import time
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from segd.api.v1 import admin_pb2 as pb
 from segd.api.v1 import collector_pb2, event_pb2
+from segd.schema.consumer import GATHER_SECONDS, SchemaConsumer
 from segd.schema.observe import (
     DAY_MS,
     EventStats,
     Known,
+    SchemaPlan,
     aggregate,
     bound,
     flatten,
     json_type,
     observe,
 )
+from segd.store import SchemaStore, Store
+from segd.store.schema import SourceSchema
 from tests.support.admin import AdminClient
 from tests.support.children import assert_exits, has_exited, log_entry
 from tests.support.daemon import Daemon, track
@@ -207,6 +216,76 @@ def test_bound_properties(
     [update] = plan.updates
     assert [k for k, _ in update.stats.keys] == kept
     assert update.stats.properties_limited is limited
+
+
+# ---- the consumer's gathering, on a real store --------------------------------------
+
+
+class CountedSchema(SchemaStore):
+    """schema.db as the consumer writes it, counting the batches it applies."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.batches = 0
+
+    async def apply(self, plan: SchemaPlan, cursor_seq: int, today: int) -> None:
+        self.batches += 1
+        await super().apply(plan, cursor_seq, today)
+
+
+#: Commits in a burst, one event each, and the pause after each: the burst is shorter
+#: than GATHER_SECONDS, as single sends arriving together are.
+BURST_COMMITS = 20
+BURST_PAUSE_SECONDS = 0.01
+
+
+async def follow_a_burst(data_dir: Path, gather_seconds: float) -> tuple[int, float, SourceSchema]:
+    """Commit a burst of single events, notifying the consumer after each, as the
+    daemon does; return the batches it applied, the burst's length and the schema."""
+    payload = event_pb2.Event(type=TRACK, event="Tapped", user_id="u").SerializeToString()
+    store = await Store.open(data_dir, "normal")
+    schema = await CountedSchema.open(data_dir / "counted-schema.db")
+    assert isinstance(schema, CountedSchema)
+    consumer = SchemaConsumer(store.log, schema, idle_seconds=60, gather_seconds=gather_seconds)
+    task = asyncio.create_task(consumer.run())
+    try:
+        now = time.time_ns() // 1_000_000
+        started = time.monotonic()
+        for seq in range(1, BURST_COMMITS + 1):
+            await store.log.append([(seq, 1, f"m-{seq}", TRACK, "Tapped", "u", "", now, payload)])
+            consumer.notify()
+            await asyncio.sleep(BURST_PAUSE_SECONDS)
+        burst = time.monotonic() - started
+        deadline = time.monotonic() + 5
+        while await schema.cursor() < BURST_COMMITS:
+            assert time.monotonic() < deadline, "the schema consumer did not catch up"
+            await asyncio.sleep(0.01)
+        return schema.batches, burst, await schema.source_schema(1, now // DAY_MS)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await schema.close()
+        await store.close()
+
+
+def test_a_burst_of_commits_is_gathered_into_few_batches(tmp_path: Path) -> None:
+    gathered, burst, schema = asyncio.run(follow_a_burst(tmp_path / "gather", GATHER_SECONDS))
+    one_by_one, _, unbatched = asyncio.run(follow_a_burst(tmp_path / "no-gather", 0))
+
+    # A wake-up waits GATHER_SECONDS before it reads: one batch per wait that the burst
+    # lasted, besides the step at start, which may find the first event (and one more
+    # for a late scheduler on a busy machine). Without the wait: a batch per commit.
+    assert gathered <= math.ceil(burst / GATHER_SECONDS) + 2, (gathered, burst)
+    assert one_by_one > gathered
+    # Either way each event is counted once.
+    for counted in (schema, unbatched):
+        [event] = counted.events
+        assert (event.name, event.count_all_time, counted.cursor) == (
+            "Tapped",
+            BURST_COMMITS,
+            BURST_COMMITS,
+        )
 
 
 # ---- the consumer on a real daemon ---------------------------------------------------
