@@ -143,8 +143,9 @@ class LogWriter:
         self._queue.append(_Request(entries, done))
         self._pending_events += len(entries)
         self._wakeup.set()
-        # The write goes on even if the caller goes away: it may already be committing.
-        return await asyncio.shield(done)
+        # The write goes on even if the caller goes away (its cancellation cancels only
+        # `done`, which the writer then leaves unanswered): it may already be committing.
+        return await done
 
     async def _run(self) -> None:
         while True:

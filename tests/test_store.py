@@ -201,6 +201,46 @@ def test_answered_events_stop_counting_as_waiting_before_their_keys_are_indexed(
     asyncio.run(scenario())
 
 
+def test_a_write_whose_caller_is_cancelled_is_still_committed(tmp_path: Path) -> None:
+    """A client that goes away mid-commit cancels its wait, not the write: the group is
+    committed whole, and the writer goes on answering the others."""
+
+    async def scenario() -> tuple[list[str], list[bool]]:
+        store = await Store.open(tmp_path, "normal")
+        writer = LogWriter(store, DiskGuard(tmp_path, 0), 1000, 10_000)
+        appending = asyncio.Event()
+        release = asyncio.Event()
+        append = store.log.append
+
+        async def slow_append(rows: object) -> None:
+            appending.set()
+            await release.wait()
+            await append(rows)  # type: ignore[arg-type]
+
+        store.log.append = slow_append  # type: ignore[method-assign]
+        await writer.start()
+        try:
+            now = time.time_ns() // 1_000_000
+            gone = asyncio.create_task(writer.write([entry("gone-1", now), entry("gone-2", now)]))
+            await appending.wait()
+            waiting = asyncio.create_task(writer.write([entry("stays", now)]))
+            await asyncio.sleep(0)
+            gone.cancel()
+            release.set()
+            answer = await asyncio.wait_for(waiting, 10)
+            with contextlib.suppress(asyncio.CancelledError):
+                await gone
+            assert gone.cancelled()
+            stored = await store.log.read_after(0, 10)
+            return [e.message_id for e in stored], answer
+        finally:
+            release.set()
+            await writer.close()
+            await store.close()
+
+    assert asyncio.run(scenario()) == (["gone-1", "gone-2", "stays"], [True])
+
+
 def test_keys_of_a_failed_index_add_are_indexed_by_the_next_commit(tmp_path: Path) -> None:
     """The index's cursor is its highest seq: a later add must not hide the gap that a
     failed one left, or a restart would take those events for indexed."""
