@@ -1,14 +1,16 @@
 """Every Admin method, from the service descriptor, against every role on a real daemon.
 
 The expected outcome of each (method, role) is written out here, apart from the
-daemon's policy table: a method added to the proto without a line in both fails.
+daemon's policy table: a method added to the proto without a line in both fails. A
+method on a destination is checked on a webhook and on a warehouse, since the warehouse
+roles reach warehouses only: a grant too many or too few on either fails.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,7 @@ from tests.support.daemon import Daemon, init_workspace, track
 
 OK = grpc.StatusCode.OK
 DENIED = grpc.StatusCode.PERMISSION_DENIED
+INVALID = grpc.StatusCode.INVALID_ARGUMENT
 
 
 def grant(role: int, *sources: int) -> pb.RoleGrant:
@@ -51,11 +54,18 @@ PERSONAS: dict[str, Persona] = {
     "tracking_plan_read": Persona(lambda s1, s2: [grant(pb.ROLE_TRACKING_PLAN_READ_ONLY)]),
     "warehouse_admin": Persona(lambda s1, s2: [grant(pb.ROLE_WAREHOUSE_ADMIN)]),
     "warehouse_read": Persona(lambda s1, s2: [grant(pb.ROLE_WAREHOUSE_READ_ONLY)]),
+    # The warehouse's end of a connection, and admin of S2 for the source's end.
+    "warehouse_admin_source_admin_s2": Persona(
+        lambda s1, s2: [grant(pb.ROLE_WAREHOUSE_ADMIN), grant(pb.ROLE_SOURCE_ADMIN, s2)]
+    ),
     "personas_admin": Persona(lambda s1, s2: [grant(pb.ROLE_PERSONAS_ADMIN)]),
     "personas_read": Persona(lambda s1, s2: [grant(pb.ROLE_PERSONAS_READ_ONLY)]),
     "group_owner": Persona(lambda s1, s2: [grant(pb.ROLE_WORKSPACE_OWNER)], via_group=True),
     "group_source_admin_s1": Persona(
         lambda s1, s2: [grant(pb.ROLE_SOURCE_ADMIN, s1)], via_group=True
+    ),
+    "group_warehouse_read": Persona(
+        lambda s1, s2: [grant(pb.ROLE_WAREHOUSE_READ_ONLY)], via_group=True
     ),
 }
 EVERYONE = frozenset(PERSONAS)
@@ -68,8 +78,17 @@ DESTINATION_ADMINS_S1 = SOURCE_ADMINS_S1
 DESTINATION_READERS_S1 = SOURCE_READERS_S1
 # Touching S1 and S2 at once (connecting S2 to a destination of S1): admin on both.
 DESTINATION_ADMINS_S1_AND_S2 = SOURCE_ADMINS_ALL
+# On a warehouse, the warehouse roles join in; on anything else they give nothing.
+WAREHOUSE_READERS = frozenset(
+    {"warehouse_admin", "warehouse_read", "warehouse_admin_source_admin_s2", "group_warehouse_read"}
+)
+WAREHOUSE_ADMINS = frozenset({"warehouse_admin", "warehouse_admin_source_admin_s2"})
+# Connecting S2 to a warehouse of S1: Warehouse Admin is admin on the warehouse's end,
+# and Source Admin of S2 is still needed on the source's.
+WAREHOUSE_AND_S2_ADMINS = frozenset({"warehouse_admin_source_admin_s2"})
 
-#: Who may call each method (everyone else: PERMISSION_DENIED).
+#: Who may call each method that is not about a destination (everyone else:
+#: PERMISSION_DENIED).
 EXPECTED: dict[str, frozenset[str]] = {
     "WhoAmI": EVERYONE,
     "ListRoles": EVERYONE,
@@ -99,26 +118,106 @@ EXPECTED: dict[str, frozenset[str]] = {
     "RotateWriteKey": SOURCE_ADMINS_S1,
     "GetWriteKey": SOURCE_ADMINS_S1,
     "ListDestinationCatalog": EVERYONE,
-    "CreateDestination": DESTINATION_ADMINS_S1,
+    # Answers with what the caller may see (test_list_destinations_...).
     "ListDestinations": EVERYONE,
-    "GetDestination": DESTINATION_READERS_S1,
-    "UpdateDestination": DESTINATION_ADMINS_S1,
-    "SetDestinationEnabled": DESTINATION_ADMINS_S1,
-    "ConnectDestinationSources": DESTINATION_ADMINS_S1_AND_S2,
-    "DisconnectDestinationSources": DESTINATION_ADMINS_S1_AND_S2,
-    "DeleteDestination": DESTINATION_ADMINS_S1,
-    "ListDestinationFilters": DESTINATION_READERS_S1,
-    "CreateDestinationFilter": DESTINATION_ADMINS_S1,
-    "UpdateDestinationFilter": DESTINATION_ADMINS_S1,
-    "DeleteDestinationFilter": DESTINATION_ADMINS_S1,
-    "GetDeliveryStatus": DESTINATION_READERS_S1,
-    "ListDeadLetters": DESTINATION_READERS_S1,
-    "ReplayDeadLetters": DESTINATION_ADMINS_S1,
-    "GetWarehouseStatus": DESTINATION_READERS_S1,
     "TailEvents": SOURCE_READERS_S1,
     "SearchEvents": SOURCE_READERS_S1,
     "GetSchema": SOURCE_READERS_S1,
     "GetGettingStarted": EVERYONE,
+}
+
+
+@dataclass(frozen=True)
+class Target:
+    """The kind of destination a destination method acts on."""
+
+    label: str
+    type: str
+    settings_json: str
+    #: Settings the plugin takes, for UpdateDestination.
+    update_json: str
+    #: Connected to S1 when created (False: to no source; for CreateDestination).
+    connected: bool = True
+
+
+HOOK_SETTINGS = '{"urls": ["http://127.0.0.1:9/hook"]}'
+WEBHOOK = Target("webhook", "webhook", HOOK_SETTINGS, '{"timeout_seconds": 5}')
+WAREHOUSE = Target("warehouse", "warehouse", "{}", '{"batch_max_wait_seconds": 30}')
+UNCONNECTED_WEBHOOK = replace(WEBHOOK, label="unconnected webhook", connected=False)
+UNCONNECTED_WAREHOUSE = replace(WAREHOUSE, label="unconnected warehouse", connected=False)
+
+#: Who may call each destination method on a webhook and on a warehouse of S1
+#: (everyone else: PERMISSION_DENIED).
+EXPECTED_ON: dict[str, dict[Target, frozenset[str]]] = {
+    "CreateDestination": {
+        # Connected to S1 from the start: Source Admin of S1, warehouse or not.
+        WEBHOOK: DESTINATION_ADMINS_S1,
+        WAREHOUSE: DESTINATION_ADMINS_S1,
+        UNCONNECTED_WEBHOOK: SOURCE_ADMINS_ALL,
+        UNCONNECTED_WAREHOUSE: SOURCE_ADMINS_ALL | WAREHOUSE_ADMINS,
+    },
+    "GetDestination": {
+        WEBHOOK: DESTINATION_READERS_S1,
+        WAREHOUSE: DESTINATION_READERS_S1 | WAREHOUSE_READERS,
+    },
+    "UpdateDestination": {
+        WEBHOOK: DESTINATION_ADMINS_S1,
+        WAREHOUSE: DESTINATION_ADMINS_S1 | WAREHOUSE_ADMINS,
+    },
+    "SetDestinationEnabled": {
+        WEBHOOK: DESTINATION_ADMINS_S1,
+        WAREHOUSE: DESTINATION_ADMINS_S1 | WAREHOUSE_ADMINS,
+    },
+    "ConnectDestinationSources": {
+        WEBHOOK: DESTINATION_ADMINS_S1_AND_S2,
+        WAREHOUSE: DESTINATION_ADMINS_S1_AND_S2 | WAREHOUSE_AND_S2_ADMINS,
+    },
+    "DisconnectDestinationSources": {
+        WEBHOOK: DESTINATION_ADMINS_S1_AND_S2,
+        WAREHOUSE: DESTINATION_ADMINS_S1_AND_S2 | WAREHOUSE_AND_S2_ADMINS,
+    },
+    "DeleteDestination": {
+        WEBHOOK: DESTINATION_ADMINS_S1,
+        WAREHOUSE: DESTINATION_ADMINS_S1 | WAREHOUSE_ADMINS,
+    },
+    "ListDestinationFilters": {
+        WEBHOOK: DESTINATION_READERS_S1,
+        WAREHOUSE: DESTINATION_READERS_S1 | WAREHOUSE_READERS,
+    },
+    "CreateDestinationFilter": {
+        WEBHOOK: DESTINATION_ADMINS_S1,
+        WAREHOUSE: DESTINATION_ADMINS_S1 | WAREHOUSE_ADMINS,
+    },
+    "UpdateDestinationFilter": {
+        WEBHOOK: DESTINATION_ADMINS_S1,
+        WAREHOUSE: DESTINATION_ADMINS_S1 | WAREHOUSE_ADMINS,
+    },
+    "DeleteDestinationFilter": {
+        WEBHOOK: DESTINATION_ADMINS_S1,
+        WAREHOUSE: DESTINATION_ADMINS_S1 | WAREHOUSE_ADMINS,
+    },
+    "GetDeliveryStatus": {
+        WEBHOOK: DESTINATION_READERS_S1,
+        WAREHOUSE: DESTINATION_READERS_S1 | WAREHOUSE_READERS,
+    },
+    "ListDeadLetters": {
+        WEBHOOK: DESTINATION_READERS_S1,
+        WAREHOUSE: DESTINATION_READERS_S1 | WAREHOUSE_READERS,
+    },
+    "ReplayDeadLetters": {
+        WEBHOOK: DESTINATION_ADMINS_S1,
+        WAREHOUSE: DESTINATION_ADMINS_S1 | WAREHOUSE_ADMINS,
+    },
+    "GetWarehouseStatus": {
+        # Allowed on a webhook means INVALID_ARGUMENT (see ALLOWED_BUT); a warehouse
+        # role is refused before that.
+        WEBHOOK: DESTINATION_READERS_S1,
+        WAREHOUSE: DESTINATION_READERS_S1 | WAREHOUSE_READERS,
+    },
+}
+#: What an allowed caller gets where it is not OK.
+ALLOWED_BUT: dict[tuple[str, Target], grpc.StatusCode] = {
+    ("GetWarehouseStatus", WEBHOOK): INVALID,
 }
 
 
@@ -131,8 +230,12 @@ class World:
     counter: Iterator[int]
     #: A (disabled) webhook destination of S1 that calls read and edit.
     d1: int = 0
-    #: A (disabled) warehouse destination of S1, for the warehouse's own calls.
+    #: A (disabled) warehouse destination of S1 that calls read and edit.
     w1: int = 0
+
+    def standing(self, target: Target) -> int:
+        """The destination of S1 of `target`'s kind that calls read and edit."""
+        return self.w1 if target.type == WAREHOUSE.type else self.d1
 
     def fresh_member(self) -> int:
         token = self.invite(f"someone{next(self.counter)}@example.com")
@@ -146,23 +249,24 @@ class World:
         name = f"group {next(self.counter)}"
         return int(self.owner.CreateGroup(name=name).group.id)
 
-    def fresh_destination(self, *sources: int) -> int:
-        """A disabled webhook destination (no worker), connected to `sources`."""
+    def fresh_destination(self, target: Target, *sources: int) -> int:
+        """A disabled destination (no worker) of `target`'s kind, connected to `sources`."""
         reply = self.owner.CreateDestination(
-            name=f"hook {next(self.counter)}",
-            type="webhook",
+            name=f"{target.type} {next(self.counter)}",
+            type=target.type,
             source_ids=sources,
-            settings_json=HOOK_SETTINGS,
+            settings_json=target.settings_json,
             enabled=False,
         )
         return int(reply.destination.id)
 
-    def fresh_filter(self) -> int:
+    def fresh_filter(self, target: Target) -> int:
         spec = pb.FilterSpec(kind=pb.FILTER_KIND_DROP, condition="event = 'Nope'")
-        return int(self.owner.CreateDestinationFilter(destination_id=self.d1, spec=spec).filter.id)
+        destination = self.standing(target)
+        reply = self.owner.CreateDestinationFilter(destination_id=destination, spec=spec)
+        return int(reply.filter.id)
 
 
-HOOK_SETTINGS = '{"urls": ["http://127.0.0.1:9/hook"]}'
 DROP_NOTHING = pb.FilterSpec(kind=pb.FILTER_KIND_DROP, condition="event = 'Never Sent'")
 
 
@@ -202,43 +306,51 @@ REQUESTS: dict[str, Callable[[World, AdminClient], Message]] = {
     "TailEvents": lambda w, c: pb.TailEventsRequest(source_id=w.s1, recent=1),
     "SearchEvents": lambda w, c: pb.SearchEventsRequest(source_id=w.s1, query="user-1"),
     "GetSchema": lambda w, c: pb.GetSchemaRequest(source_id=w.s1),
-    "CreateDestination": lambda w, c: pb.CreateDestinationRequest(
+}
+
+# The same for the destination methods, on a destination of `target`'s kind.
+DESTINATION_REQUESTS: dict[str, Callable[[World, AdminClient, Target], Message]] = {
+    "CreateDestination": lambda w, c, t: pb.CreateDestinationRequest(
         name=f"created {next(w.counter)}",
-        type="webhook",
-        source_ids=[w.s1],
-        settings_json=HOOK_SETTINGS,
+        type=t.type,
+        source_ids=[w.s1] if t.connected else [],
+        settings_json=t.settings_json,
         enabled=False,
     ),
-    "GetDestination": lambda w, c: pb.GetDestinationRequest(destination_id=w.d1),
-    "UpdateDestination": lambda w, c: pb.UpdateDestinationRequest(
-        destination_id=w.d1, settings_json='{"timeout_seconds": 5}'
+    "GetDestination": lambda w, c, t: pb.GetDestinationRequest(destination_id=w.standing(t)),
+    "UpdateDestination": lambda w, c, t: pb.UpdateDestinationRequest(
+        destination_id=w.standing(t), settings_json=t.update_json
     ),
-    "SetDestinationEnabled": lambda w, c: pb.SetDestinationEnabledRequest(
-        destination_id=w.d1, enabled=False
+    "SetDestinationEnabled": lambda w, c, t: pb.SetDestinationEnabledRequest(
+        destination_id=w.standing(t), enabled=False
     ),
-    "ConnectDestinationSources": lambda w, c: pb.ConnectDestinationSourcesRequest(
-        destination_id=w.fresh_destination(w.s1), source_ids=[w.s2]
+    "ConnectDestinationSources": lambda w, c, t: pb.ConnectDestinationSourcesRequest(
+        destination_id=w.fresh_destination(t, w.s1), source_ids=[w.s2]
     ),
-    "DisconnectDestinationSources": lambda w, c: pb.DisconnectDestinationSourcesRequest(
-        destination_id=w.fresh_destination(w.s1, w.s2), source_ids=[w.s2]
+    "DisconnectDestinationSources": lambda w, c, t: pb.DisconnectDestinationSourcesRequest(
+        destination_id=w.fresh_destination(t, w.s1, w.s2), source_ids=[w.s2]
     ),
-    "DeleteDestination": lambda w, c: pb.DeleteDestinationRequest(
-        destination_id=w.fresh_destination(w.s1)
+    "DeleteDestination": lambda w, c, t: pb.DeleteDestinationRequest(
+        destination_id=w.fresh_destination(t, w.s1)
     ),
-    "ListDestinationFilters": lambda w, c: pb.ListDestinationFiltersRequest(destination_id=w.d1),
-    "CreateDestinationFilter": lambda w, c: pb.CreateDestinationFilterRequest(
-        destination_id=w.d1, spec=DROP_NOTHING
+    "ListDestinationFilters": lambda w, c, t: pb.ListDestinationFiltersRequest(
+        destination_id=w.standing(t)
     ),
-    "UpdateDestinationFilter": lambda w, c: pb.UpdateDestinationFilterRequest(
-        destination_id=w.d1, filter_id=w.fresh_filter(), spec=DROP_NOTHING
+    "CreateDestinationFilter": lambda w, c, t: pb.CreateDestinationFilterRequest(
+        destination_id=w.standing(t), spec=DROP_NOTHING
     ),
-    "DeleteDestinationFilter": lambda w, c: pb.DeleteDestinationFilterRequest(
-        destination_id=w.d1, filter_id=w.fresh_filter()
+    "UpdateDestinationFilter": lambda w, c, t: pb.UpdateDestinationFilterRequest(
+        destination_id=w.standing(t), filter_id=w.fresh_filter(t), spec=DROP_NOTHING
     ),
-    "GetDeliveryStatus": lambda w, c: pb.GetDeliveryStatusRequest(destination_id=w.d1),
-    "ListDeadLetters": lambda w, c: pb.ListDeadLettersRequest(destination_id=w.d1),
-    "ReplayDeadLetters": lambda w, c: pb.ReplayDeadLettersRequest(destination_id=w.d1),
-    "GetWarehouseStatus": lambda w, c: pb.GetWarehouseStatusRequest(destination_id=w.w1),
+    "DeleteDestinationFilter": lambda w, c, t: pb.DeleteDestinationFilterRequest(
+        destination_id=w.standing(t), filter_id=w.fresh_filter(t)
+    ),
+    "GetDeliveryStatus": lambda w, c, t: pb.GetDeliveryStatusRequest(destination_id=w.standing(t)),
+    "ListDeadLetters": lambda w, c, t: pb.ListDeadLettersRequest(destination_id=w.standing(t)),
+    "ReplayDeadLetters": lambda w, c, t: pb.ReplayDeadLettersRequest(destination_id=w.standing(t)),
+    "GetWarehouseStatus": lambda w, c, t: pb.GetWarehouseStatusRequest(
+        destination_id=w.standing(t)
+    ),
 }
 
 
@@ -270,10 +382,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                 collector_pb2.SendBatchRequest(write_key=write_key, events=[track()])
             )
             world = World(owner, {"owner": owner}, s1, s2, itertools.count())
-            world.d1 = world.fresh_destination(s1)
-            world.w1 = owner.CreateDestination(
-                name="warehouse", type="warehouse", source_ids=[s1], enabled=False
-            ).destination.id
+            world.d1 = world.fresh_destination(WEBHOOK, s1)
+            world.w1 = world.fresh_destination(WAREHOUSE, s1)
             for name, persona in PERSONAS.items():
                 if name == "owner":
                     continue
@@ -292,19 +402,44 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
 def test_every_method_has_a_policy_and_an_expectation() -> None:
     names = {method.name for method in SERVICE.methods}
-    assert names == set(EXPECTED), "a method without an expected role set (or a stale one)"
+    assert not set(EXPECTED) & set(EXPECTED_ON), "a method expected twice"
+    expected = set(EXPECTED) | set(EXPECTED_ON)
+    assert names == expected, "a method without an expected role set (or a stale one)"
+    assert set(EXPECTED_ON) == set(DESTINATION_REQUESTS)
+    for method, by_target in EXPECTED_ON.items():
+        assert {WEBHOOK, WAREHOUSE} <= set(by_target), f"{method}: both kinds of destination"
     missing = {m.full_name for m in SERVICE.methods} - set(POLICY)
     assert not missing, f"methods without a policy line: {sorted(missing)}"
 
 
-@pytest.mark.parametrize("method", [m.name for m in SERVICE.methods])
+def outcomes_of(
+    world: World, method: str, make: Callable[[AdminClient], Message]
+) -> dict[str, grpc.StatusCode]:
+    return {
+        persona: call(client, method, make(client)) for persona, client in world.clients.items()
+    }
+
+
+@pytest.mark.parametrize("method", sorted(EXPECTED))
 def test_role_matrix(world: World, method: str) -> None:
-    outcomes = {}
-    for persona, client in world.clients.items():
-        make = REQUESTS.get(method)
-        request = make(world, client) if make else request_type(method)()
-        outcomes[persona] = call(client, method, request)
-    expected = {p: OK if p in EXPECTED.get(method, ()) else DENIED for p in PERSONAS}
+    make = REQUESTS.get(method)
+    outcomes = outcomes_of(
+        world, method, lambda client: make(world, client) if make else request_type(method)()
+    )
+    expected = {p: OK if p in EXPECTED[method] else DENIED for p in PERSONAS}
+    assert outcomes == expected
+
+
+@pytest.mark.parametrize(
+    ("method", "target"),
+    [(method, target) for method, by_target in EXPECTED_ON.items() for target in by_target],
+    ids=lambda value: value.label if isinstance(value, Target) else value,
+)
+def test_role_matrix_on_destinations(world: World, method: str, target: Target) -> None:
+    make = DESTINATION_REQUESTS[method]
+    outcomes = outcomes_of(world, method, lambda client: make(world, client, target))
+    allowed = ALLOWED_BUT.get((method, target), OK)
+    expected = {p: allowed if p in EXPECTED_ON[method][target] else DENIED for p in PERSONAS}
     assert outcomes == expected
 
 
@@ -332,3 +467,21 @@ def test_list_sources_shows_only_readable_sources(world: World) -> None:
     assert slugs("source_read_s1") == {world.s1}
     assert slugs("source_read_s2_admin_none") == {world.s2}
     assert {world.s1, world.s2} <= slugs("source_read_all")
+
+
+def test_list_destinations_shows_only_readable_destinations(world: World) -> None:
+    def types(name: str) -> dict[int, str]:
+        return {d.id: d.type for d in world.clients[name].ListDestinations().destinations}
+
+    assert types("member") == {}
+    for reader in ("source_read_s1", "group_source_admin_s1"):
+        assert {world.d1, world.w1} <= set(types(reader))
+    # The warehouse roles see every warehouse, and nothing else.
+    for reader in ("warehouse_admin", "warehouse_read", "group_warehouse_read"):
+        seen = types(reader)
+        assert world.w1 in seen and set(seen.values()) == {"warehouse"}, reader
+    # With a source role too, what that role sees besides (here: S2's, not S1's webhook).
+    seen = types("warehouse_admin_source_admin_s2")
+    assert world.w1 in seen and world.d1 not in seen
+    for stranger in ("tracking_plan_admin", "personas_read", "source_read_s2_admin_none"):
+        assert not {world.d1, world.w1} & set(types(stranger)), stranger

@@ -7,6 +7,7 @@ import pytest
 from segd.admin.members import owner_ids
 from segd.admin.policy import SERVICE, permits, rule_for
 from segd.admin.roles import (
+    DestinationScope,
     Grant,
     Need,
     Principal,
@@ -113,11 +114,93 @@ def test_allows_sources(
 def test_allows_sources_is_for_destination_needs_only() -> None:
     with pytest.raises(ValueError, match="not about a set of sources"):
         principal(OWNER).allows_sources(Need.SOURCE_READ, {1})
+    with pytest.raises(ValueError, match="not about a destination"):
+        principal(OWNER).allows_destination(Need.SOURCE_READ, DestinationScope())
+
+
+WAREHOUSE_READ = Grant(Role.WAREHOUSE_READ_ONLY)
+ADMIN_2 = Grant(Role.SOURCE_ADMIN, frozenset({2}))
+NONE: frozenset[int] = frozenset()
+ONE, TWO, BOTH = frozenset({1}), frozenset({2}), frozenset({1, 2})
+
+
+@pytest.mark.parametrize(
+    ("grants", "need", "connected", "named", "allowed"),
+    [
+        # On a warehouse, either warehouse role reads, whatever its sources.
+        ((WAREHOUSE_READ,), D_READ, ONE, NONE, True),
+        ((WAREHOUSE_READ,), D_READ, NONE, NONE, True),
+        ((WAREHOUSE,), D_READ, BOTH, NONE, True),
+        # Warehouse Read-only never manages.
+        ((WAREHOUSE_READ,), D_ADMIN, ONE, NONE, False),
+        ((WAREHOUSE_READ,), D_ADMIN, NONE, NONE, False),
+        ((WAREHOUSE_READ, ADMIN_2), D_ADMIN, ONE, TWO, False),
+        # Warehouse Admin manages it whatever it is connected to...
+        ((WAREHOUSE,), D_ADMIN, ONE, NONE, True),
+        ((WAREHOUSE,), D_ADMIN, NONE, NONE, True),
+        # ...but connecting or disconnecting a source needs Source Admin on that source.
+        ((WAREHOUSE,), D_ADMIN, ONE, TWO, False),
+        ((WAREHOUSE, ADMIN_1), D_ADMIN, ONE, TWO, False),
+        ((WAREHOUSE, ADMIN_2), D_ADMIN, ONE, TWO, True),
+        ((WAREHOUSE, ADMIN_2), D_ADMIN, ONE, BOTH, False),
+        ((WAREHOUSE, ADMIN_ALL), D_ADMIN, ONE, BOTH, True),
+        # Source roles work on a warehouse exactly as on any destination.
+        ((READ_1,), D_READ, ONE, NONE, True),
+        ((READ_2,), D_READ, ONE, NONE, False),
+        ((ADMIN_1,), D_ADMIN, ONE, NONE, True),
+        ((ADMIN_2,), D_ADMIN, ONE, TWO, False),
+        ((ADMIN_12,), D_ADMIN, ONE, TWO, True),
+        ((ADMIN_1,), D_ADMIN, NONE, NONE, False),
+        ((OWNER,), D_ADMIN, ONE, TWO, True),
+        # Roles of other kinds give nothing.
+        ((Grant(Role.TRACKING_PLAN_ADMIN), Grant(Role.PERSONAS_ADMIN)), D_READ, ONE, NONE, False),
+    ],
+)
+def test_warehouse_roles_on_a_warehouse(
+    grants: tuple[Grant, ...],
+    need: Need,
+    connected: frozenset[int],
+    named: frozenset[int],
+    allowed: bool,
+) -> None:
+    scope = DestinationScope(connected, named, warehouse=True)
+    assert principal(*grants).allows_destination(need, scope) is allowed
+
+
+@pytest.mark.parametrize("need", [D_READ, D_ADMIN])
+@pytest.mark.parametrize("connected", [NONE, ONE])
+@pytest.mark.parametrize("grants", [(WAREHOUSE,), (WAREHOUSE_READ,), (WAREHOUSE, WAREHOUSE_READ)])
+def test_warehouse_roles_give_nothing_on_other_destinations(
+    grants: tuple[Grant, ...], need: Need, connected: frozenset[int]
+) -> None:
+    scope = DestinationScope(connected, warehouse=False)
+    assert principal(*grants).allows_destination(need, scope) is False
+
+
+@pytest.mark.parametrize(
+    ("grants", "need", "sources"),
+    [
+        ((ADMIN_1,), D_ADMIN, {1}),
+        ((ADMIN_1,), D_ADMIN, {1, 2}),
+        ((ADMIN_1,), D_ADMIN, set()),
+        ((READ_1,), D_READ, {1, 2}),
+        ((READ_2,), D_READ, {1}),
+        ((READ_ALL,), D_READ, set()),
+        ((ADMIN_ALL,), D_ADMIN, set()),
+    ],
+)
+def test_on_any_other_destination_only_source_roles_count(
+    grants: tuple[Grant, ...], need: Need, sources: set[int]
+) -> None:
+    scope = DestinationScope(frozenset(sources))
+    who = principal(*grants)
+    assert who.allows_destination(need, scope) is who.allows_sources(need, sources)
 
 
 @pytest.mark.parametrize(
     ("method", "request_fields", "current", "grants", "allowed"),
     [
+        # Unless said otherwise, the destination is not a warehouse.
         # The destination's current sources and those the request names both count.
         ("ConnectDestinationSources", {"source_ids": [2]}, {1}, (ADMIN_1,), False),
         ("ConnectDestinationSources", {"source_ids": [2]}, {1}, (ADMIN_12,), True),
@@ -134,6 +217,9 @@ def test_allows_sources_is_for_destination_needs_only() -> None:
         ("ReplayDeadLetters", {}, {1}, (READ_1,), False),
         ("ListDestinations", {}, set(), (), True),
         ("ListDestinationCatalog", {}, set(), (), True),
+        ("GetDestination", {}, {1}, (WAREHOUSE_READ,), False),
+        ("UpdateDestination", {}, {1}, (WAREHOUSE,), False),
+        ("CreateDestination", {"type": "warehouse"}, set(), (WAREHOUSE,), False),
     ],
 )
 def test_destination_rules(
@@ -149,7 +235,58 @@ def test_destination_rules(
     if "destination_id" in make.DESCRIPTOR.fields_by_name:
         request_fields = {"destination_id": 5, **request_fields}
     request = make(**request_fields)
-    assert permits(principal(*grants), rule, request, current) is allowed
+    scope = DestinationScope(frozenset(current))
+    assert permits(principal(*grants), rule, request, scope) is allowed
+
+
+@pytest.mark.parametrize(
+    ("method", "request_fields", "current", "grants", "allowed"),
+    [
+        # Seeing it: either warehouse role.
+        ("GetDestination", {}, {1}, (WAREHOUSE_READ,), True),
+        ("GetWarehouseStatus", {}, {1}, (WAREHOUSE_READ,), True),
+        ("ListDeadLetters", {}, set(), (WAREHOUSE_READ,), True),
+        ("GetDeliveryStatus", {}, {1, 2}, (WAREHOUSE,), True),
+        # Managing it: Warehouse Admin alone, whatever it is connected to.
+        ("UpdateDestination", {}, {1, 2}, (WAREHOUSE,), True),
+        ("UpdateDestination", {}, {1}, (WAREHOUSE_READ,), False),
+        ("SetDestinationEnabled", {}, {1}, (WAREHOUSE,), True),
+        ("CreateDestinationFilter", {}, {1}, (WAREHOUSE,), True),
+        ("ReplayDeadLetters", {}, {1}, (WAREHOUSE,), True),
+        ("ReplayDeadLetters", {}, {1}, (WAREHOUSE_READ,), False),
+        ("DeleteDestination", {}, {1}, (WAREHOUSE,), True),
+        ("CreateDestination", {"type": "warehouse"}, set(), (WAREHOUSE,), True),
+        ("CreateDestination", {"type": "warehouse"}, set(), (WAREHOUSE_READ,), False),
+        # The sources the request names need Source Admin, Warehouse Admin or not.
+        ("CreateDestination", {"type": "warehouse", "source_ids": [1]}, set(), (WAREHOUSE,), False),
+        ("CreateDestination", {"source_ids": [1]}, set(), (WAREHOUSE, ADMIN_1), True),
+        ("ConnectDestinationSources", {"source_ids": [2]}, {1}, (WAREHOUSE,), False),
+        ("ConnectDestinationSources", {"source_ids": [2]}, {1}, (WAREHOUSE, ADMIN_2), True),
+        ("ConnectDestinationSources", {"source_ids": [2]}, {1}, (ADMIN_2,), False),
+        ("ConnectDestinationSources", {"source_ids": [2]}, {1}, (WAREHOUSE, ADMIN_1), False),
+        ("DisconnectDestinationSources", {"source_ids": [2]}, {1, 2}, (WAREHOUSE,), False),
+        ("DisconnectDestinationSources", {"source_ids": [2]}, {1, 2}, (WAREHOUSE, ADMIN_2), True),
+        # Methods about sources, members or the workspace: nothing new.
+        ("GetSource", {"source_id": 1}, set(), (WAREHOUSE,), False),
+        ("TailEvents", {"source_id": 1}, set(), (WAREHOUSE_READ,), False),
+        ("CreateSource", {}, set(), (WAREHOUSE,), False),
+        ("ListMembers", {}, set(), (WAREHOUSE,), False),
+    ],
+)
+def test_destination_rules_on_a_warehouse(
+    method: str,
+    request_fields: dict[str, object],
+    current: set[int],
+    grants: tuple[Grant, ...],
+    allowed: bool,
+) -> None:
+    rule = rule_for(f"{SERVICE}.{method}")
+    assert rule is not None
+    make = request_type(method)
+    if "destination_id" in make.DESCRIPTOR.fields_by_name:
+        request_fields = {"destination_id": 5, **request_fields}
+    scope = DestinationScope(frozenset(current), warehouse=True)
+    assert permits(principal(*grants), rule, make(**request_fields), scope) is allowed
 
 
 @pytest.mark.parametrize(

@@ -156,3 +156,82 @@ def test_reading_it_needs_what_reading_delivery_status_needs(
             partial(stranger.GetDeliveryStatus, destination_id=warehouse.id),
         ):
             refused(call, grpc.StatusCode.PERMISSION_DENIED)
+
+
+def test_a_warehouse_reader_sees_what_it_loaded_and_no_other_destination(
+    fast_daemon: Daemon, owner: AdminClient
+) -> None:
+    warehouse = create(owner, "wh", "warehouse", QUICK_SYNC)
+    hook = owner.CreateDestination(
+        name="hook", type="webhook", source_ids=list(warehouse.source_ids), enabled=False,
+        settings_json=json.dumps({"urls": ["http://127.0.0.1:9/"]}),
+    ).destination  # fmt: skip
+    reader = member_with(owner, "wr@example.com", pb.RoleGrant(role=pb.ROLE_WAREHOUSE_READ_ONLY))
+    send(fast_daemon, ["wr-1", "wr-2"])
+    eventually(lambda: loads(fast_daemon) == 1, what="a first load")
+
+    assert [d.id for d in reader.ListDestinations().destinations] == [warehouse.id]
+    assert reader.GetDestination(destination_id=warehouse.id).destination.name == "wh"
+    assert rows_by_table(warehouse_status(reader, warehouse))[f"{SOURCE}.tracks"] == 2
+    reader.GetDeliveryStatus(destination_id=warehouse.id)
+    reader.ListDeadLetters(destination_id=warehouse.id)
+    reader.ListDestinationFilters(destination_id=warehouse.id)
+    denied = grpc.StatusCode.PERMISSION_DENIED
+    # Seeing is all it may do with the warehouse, and of the webhook it sees nothing
+    # (not even that it is not a warehouse).
+    refused(lambda: reader.UpdateDestination(destination_id=warehouse.id, name="x"), denied)
+    refused(lambda: reader.ReplayDeadLetters(destination_id=warehouse.id), denied)
+    refused(lambda: warehouse_status(reader, hook), denied)
+    refused(lambda: reader.GetDestination(destination_id=hook.id), denied)
+    refused(lambda: reader.GetDeliveryStatus(destination_id=hook.id), denied)
+    # Nor the sources whose data it holds: that is for source roles.
+    assert not reader.ListSources().sources
+    refused(lambda: reader.GetSource(source_id=warehouse.source_ids[0]), denied)
+
+
+def test_a_warehouse_admin_connects_only_the_sources_it_administers(owner: AdminClient) -> None:
+    s1 = owner.ListSources().sources[0].id
+    s2 = owner.CreateSource(name="Two").source.id
+    warehouse_admin = pb.RoleGrant(role=pb.ROLE_WAREHOUSE_ADMIN)
+    admin = member_with(owner, "wa@example.com", warehouse_admin)
+    admin_s2 = member_with(
+        owner, "wa2@example.com", warehouse_admin,
+        pb.RoleGrant(role=pb.ROLE_SOURCE_ADMIN, source_ids=[s2]),
+    )  # fmt: skip
+    denied = grpc.StatusCode.PERMISSION_DENIED
+
+    # A warehouse of no source: Warehouse Admin alone creates and edits it...
+    created = admin.CreateDestination(name="wh", type="warehouse", enabled=False).destination
+    admin.UpdateDestination(destination_id=created.id, settings_json='{"batch_size": 5000}')
+    # ...but which sources flow into it is decided by their Source Admins too.
+    refused(lambda: admin.CreateDestination(name="x", type="warehouse", source_ids=[s1]), denied)
+    connect = pb.ConnectDestinationSourcesRequest(destination_id=created.id, source_ids=[s1])
+    refused(lambda: admin.ConnectDestinationSources(connect), denied)
+    refused(lambda: admin_s2.ConnectDestinationSources(connect), denied)
+    owner.ConnectDestinationSources(connect)
+    admin_s2.ConnectDestinationSources(destination_id=created.id, source_ids=[s2])
+    # Connected to S1, which neither administers, it is still theirs to manage.
+    admin.UpdateDestination(destination_id=created.id, name="warehouse")
+    admin.CreateDestinationFilter(
+        destination_id=created.id, spec=pb.FilterSpec(kind=pb.FILTER_KIND_DROP)
+    )
+    disconnect = pb.DisconnectDestinationSourcesRequest(destination_id=created.id, source_ids=[s1])
+    refused(lambda: admin_s2.DisconnectDestinationSources(disconnect), denied)
+    admin_s2.DisconnectDestinationSources(destination_id=created.id, source_ids=[s2])
+    assert list(admin.GetDestination(destination_id=created.id).destination.source_ids) == [s1]
+
+    # A webhook is none of its business, with or without sources.
+    refused(lambda: admin.CreateDestination(name="h", type="webhook", settings_json=HOOK), denied)
+    hook = owner.CreateDestination(
+        name="hook", type="webhook", source_ids=[s2], settings_json=HOOK, enabled=False
+    ).destination
+    assert [d.name for d in admin.ListDestinations().destinations] == ["warehouse"]
+    refused(lambda: admin.UpdateDestination(destination_id=hook.id, name="x"), denied)
+    # Source Admin of S2 manages S2's webhook as before, warehouse role or not.
+    admin_s2.UpdateDestination(destination_id=hook.id, name="hook of two")
+    admin.DeleteDestination(destination_id=created.id)
+    actors = {e.actor for e in owner.ListAuditLog().entries if e.action.startswith("destination.")}
+    assert {"wa@example.com", "wa2@example.com"} <= actors
+
+
+HOOK = '{"urls": ["http://127.0.0.1:9/hook"]}'

@@ -9,18 +9,27 @@ Destination rules name the sources a call touches: those in the request
 sources it is connected to now. Managing needs Source Admin on every one of them, so
 connecting a source to a destination needs admin on both; seeing needs a source role on
 any one of them.
+
+On a warehouse (a destination whose plugin is in the Warehouse category: the one the
+request names, or for `plugin_field` the plugin it creates one of) the warehouse roles
+count too: Warehouse Read-only or Admin sees it, and Warehouse Admin is admin on the
+warehouse's end, so it manages it alone and connects or disconnects a source with
+Source Admin on that source. The caller resolves the destination's current sources and
+category (`DestinationScope`); the decision is made here, from the request.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from google.protobuf.message import Message
 
-from segd.admin.roles import Need, Principal
+from segd.admin.roles import DESTINATION_NEEDS, DestinationScope, Need, Principal
 
 SERVICE = "segd.api.v1.Admin"
+#: What is known of the destination of a call that names none (or of a caller for whom
+#: it does not matter, such as an owner).
+NO_DESTINATION = DestinationScope()
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +41,9 @@ class Rule:
     sources_field: str | None = None
     #: The request field naming a destination: its current sources count as touched.
     destination_field: str | None = None
+    #: The request field naming the plugin of a destination to create (a warehouse's
+    #: plugin lets the warehouse roles in).
+    plugin_field: str | None = None
 
 
 _PUBLIC = Rule(Need.PUBLIC)
@@ -77,7 +89,9 @@ POLICY: dict[str, Rule] = {
         "RotateWriteKey": _SOURCE_ADMIN,
         "GetWriteKey": _SOURCE_ADMIN,
         "ListDestinationCatalog": _MEMBER,
-        "CreateDestination": Rule(Need.DESTINATION_ADMIN, sources_field="source_ids"),
+        "CreateDestination": Rule(
+            Need.DESTINATION_ADMIN, sources_field="source_ids", plugin_field="type"
+        ),
         # Answers with the destinations the caller may see (possibly none).
         "ListDestinations": _MEMBER,
         "GetDestination": _DESTINATION_READ,
@@ -110,16 +124,17 @@ def permits(
     principal: Principal,
     rule: Rule,
     request: Message,
-    destination_sources: Collection[int] = (),
+    destination: DestinationScope = NO_DESTINATION,
 ) -> bool:
-    """Whether `principal` may make this call under `rule`; `destination_sources` are the
-    current sources of the destination the request names (for a rule with a
-    `destination_field`)."""
-    if rule.need in (Need.DESTINATION_READ, Need.DESTINATION_ADMIN):
-        touched = set(destination_sources)
+    """Whether `principal` may make this call under `rule`; `destination` is what the
+    caller resolved of the destination the request names or creates (its current sources,
+    whether it is a warehouse), for a rule with a `destination_field` or `plugin_field`;
+    the sources the request itself names are added here."""
+    if rule.need in DESTINATION_NEEDS:
+        named = destination.named
         if rule.sources_field is not None:
-            touched.update(int(i) for i in getattr(request, rule.sources_field))
-        return principal.allows_sources(rule.need, touched)
+            named |= {int(i) for i in getattr(request, rule.sources_field)}
+        return principal.allows_destination(rule.need, replace(destination, named=named))
     source_id = None
     if rule.source_field is not None:
         source_id = int(getattr(request, rule.source_field))

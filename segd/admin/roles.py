@@ -3,12 +3,18 @@
 A grant is a role, and for source roles the sources it covers (None: all of them).
 A member's effective grants are their own plus those of their user groups; grants of
 the same role add up.
+
+Destinations are reached through sources: a source role covers the destinations
+connected to its sources. The warehouse roles cover destinations whose plugin is in
+the Warehouse category, and nothing else: Warehouse Admin stands for the warehouse's
+end of a connection, so connecting or disconnecting a source still needs Source Admin
+on that source (it decides whose data flows out).
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum, StrEnum
 
 from segd.errors import InvalidRequest
@@ -63,8 +69,17 @@ ROLES: tuple[RoleInfo, ...] = (
     ),
     RoleInfo(Role.TRACKING_PLAN_ADMIN, "Tracking Plan Admin", "Edit tracking plans."),
     RoleInfo(Role.TRACKING_PLAN_READ_ONLY, "Tracking Plan Read-only", "See tracking plans."),
-    RoleInfo(Role.WAREHOUSE_ADMIN, "Warehouse Admin", "Edit warehouses."),
-    RoleInfo(Role.WAREHOUSE_READ_ONLY, "Warehouse Read-only", "See warehouses."),
+    RoleInfo(
+        Role.WAREHOUSE_ADMIN,
+        "Warehouse Admin",
+        "Edit, enable, delete and create warehouse destinations, with their filters and"
+        " dead letters; connecting a source to one also needs Source Admin on it.",
+    ),
+    RoleInfo(
+        Role.WAREHOUSE_READ_ONLY,
+        "Warehouse Read-only",
+        "See warehouse destinations, their settings, filters, delivery and sync status.",
+    ),
     RoleInfo(Role.PERSONAS_ADMIN, "Personas Admin", "Edit profiles, traits and audiences."),
     RoleInfo(Role.PERSONAS_READ_ONLY, "Personas Read-only", "See profiles and audiences."),
 )
@@ -151,10 +166,27 @@ class Need(Enum):
     SOURCE_ADMIN_ALL = "source_admin_all"
     #: Source Read-only or Source Admin covering at least one of the sources the call
     #: touches (those it names, and the destination's); all sources if it touches none.
+    #: On a warehouse, Warehouse Read-only or Warehouse Admin too.
     DESTINATION_READ = "destination_read"
     #: Source Admin covering every source the call touches (those it names, and the
-    #: destination's); all sources if it touches none.
+    #: destination's); all sources if it touches none. On a warehouse, Warehouse Admin
+    #: with Source Admin covering the sources the call names (if it names any).
     DESTINATION_ADMIN = "destination_admin"
+
+
+DESTINATION_NEEDS = frozenset({Need.DESTINATION_READ, Need.DESTINATION_ADMIN})
+
+
+@dataclass(frozen=True, slots=True)
+class DestinationScope:
+    """What a destination call touches, as far as access to it goes."""
+
+    #: The sources the destination is connected to now (none for one being created).
+    connected: frozenset[int] = field(default_factory=frozenset)
+    #: The sources the request connects, disconnects or creates the destination with.
+    named: frozenset[int] = field(default_factory=frozenset)
+    #: Whether the destination's plugin is in the Warehouse category.
+    warehouse: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,10 +207,33 @@ class Principal:
     def can_read_source(self, source_id: int) -> bool:
         return self.allows(Need.SOURCE_READ, source_id)
 
+    def allows_destination(self, need: Need, scope: DestinationScope) -> bool:
+        """Whether this principal may do what a destination `need` asks on `scope`: by
+        its source roles, or on a warehouse by its warehouse roles."""
+        if need not in DESTINATION_NEEDS:
+            raise ValueError(f"{need} is not about a destination")
+        if self.is_owner:
+            return True
+        if scope.warehouse and self._allows_warehouse(need, scope.named):
+            return True
+        return self.allows_sources(need, scope.connected | scope.named)
+
+    def _allows_warehouse(self, need: Need, named: Collection[int]) -> bool:
+        """Warehouse roles on a warehouse: either one reads; Warehouse Admin manages, and
+        connects or disconnects only sources its Source Admin grant covers."""
+        warehouse_admin = self._grant(Role.WAREHOUSE_ADMIN)
+        if need is Need.DESTINATION_READ:
+            return warehouse_admin is not None or self._grant(Role.WAREHOUSE_READ_ONLY) is not None
+        source_admin = self._grant(Role.SOURCE_ADMIN)
+        return warehouse_admin is not None and all(
+            source_admin is not None and source_admin.covers(i) for i in named
+        )
+
     def allows_sources(self, need: Need, source_ids: Collection[int]) -> bool:
-        """Whether this principal may do what a destination `need` asks, when the call
-        touches `source_ids` (every source needs admin; any one source allows reading)."""
-        if need not in (Need.DESTINATION_READ, Need.DESTINATION_ADMIN):
+        """Whether this principal's source roles allow what a destination `need` asks,
+        when the call touches `source_ids` (every source needs admin; any one source
+        allows reading). Warehouse roles do not count here: see `allows_destination`."""
+        if need not in DESTINATION_NEEDS:
             raise ValueError(f"{need} is not about a set of sources")
         if self.is_owner:
             return True
@@ -194,7 +249,7 @@ class Principal:
 
     def allows(self, need: Need, source_id: int | None = None) -> bool:
         """Whether this principal may do what `need` asks, on `source_id` if it names one."""
-        if need in (Need.DESTINATION_READ, Need.DESTINATION_ADMIN):
+        if need in DESTINATION_NEEDS:
             return self.allows_sources(need, () if source_id is None else (source_id,))
         if need in (Need.PUBLIC, Need.MEMBER) or self.is_owner:
             return True

@@ -42,6 +42,12 @@ class DestinationInfo:
     version: int
     created_at_ms: int
     updated_at_ms: int
+    #: The plugin's category; None when the plugin is not installed.
+    category: Category | None = None
+
+    @property
+    def is_warehouse(self) -> bool:
+        return self.category is Category.WAREHOUSE
 
     def audit_fields(self) -> dict[str, Any]:
         """The destination as the audit log records it (secrets masked)."""
@@ -60,6 +66,12 @@ def catalog() -> list[PluginInfo]:
         PluginInfo(p.name, p.display_name, p.category, p.description, p.settings_schema())
         for p in registry.installed().values()
     ]
+
+
+def is_warehouse_type(type_name: str) -> bool:
+    """Whether `type_name` is an installed plugin of the Warehouse category."""
+    plugin = registry.installed().get(type_name)
+    return plugin is not None and plugin.category is Category.WAREHOUSE
 
 
 def _plugin(type_name: str) -> type[Destination]:
@@ -111,19 +123,24 @@ async def destination_row(store: Store, destination_id: int) -> DestinationRow:
     return found
 
 
-async def sources_of(store: Store, destination_id: int) -> frozenset[int]:
-    """The sources a destination is connected to (none if there is no such destination)."""
+async def sources_and_type(store: Store, destination_id: int) -> tuple[frozenset[int], str]:
+    """The sources a destination is connected to and its plugin's name, what access to it
+    depends on (no sources and "" if there is no such destination)."""
     found = await store.destinations.by_id(destination_id)
-    return frozenset(found.source_ids) if found is not None else frozenset()
+    if found is None:
+        return frozenset(), ""
+    return frozenset(found.source_ids), found.type
 
 
 async def _info(store: Store, row: DestinationRow) -> DestinationInfo:
     slugs = {s.id: s.slug for s in await store.workspace.list_sources()}
+    category: Category | None
     try:
         plugin = registry.plugin(row.type)
         display, settings = plugin.display_name, public_settings(plugin, row.settings)
+        category = plugin.category
     except ConfigError:
-        display, settings = row.type, {}
+        display, settings, category = row.type, {}, None
     return DestinationInfo(
         row.id,
         row.name,
@@ -136,6 +153,7 @@ async def _info(store: Store, row: DestinationRow) -> DestinationInfo:
         row.version,
         row.created_at_ms,
         row.updated_at_ms,
+        category,
     )
 
 

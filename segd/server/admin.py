@@ -17,7 +17,7 @@ from google.protobuf.message_factory import GetMessageClass
 
 from segd.admin.core import AdminCore
 from segd.admin.members import actor_of
-from segd.admin.policy import permits, rule_for
+from segd.admin.policy import NO_DESTINATION, permits, rule_for
 from segd.admin.roles import Need, Principal
 from segd.api.v1 import admin_pb2 as pb
 from segd.errors import PermissionDenied
@@ -55,11 +55,10 @@ class AdminService(DestinationMethods):
         if rule is not None and rule.need is Need.PUBLIC:
             return None
         caller = await self._core.members.authenticate(bearer_token(context.invocation_metadata()))
-        destination_sources: frozenset[int] = frozenset()
-        if rule is not None and rule.destination_field is not None and not caller.is_owner:
-            destination_id = int(getattr(request, rule.destination_field))
-            destination_sources = await self._core.destinations.sources_of(destination_id)
-        if rule is None or not permits(caller, rule, request, destination_sources):
+        destination = NO_DESTINATION
+        if rule is not None and not caller.is_owner:
+            destination = await self._core.destinations.scope_of(rule, request)
+        if rule is None or not permits(caller, rule, request, destination):
             raise PermissionDenied(f"your roles do not allow {method.rsplit('.', 1)[-1]}")
         return caller
 
