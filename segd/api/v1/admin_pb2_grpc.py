@@ -461,7 +461,10 @@ class AdminServicer:
         Destinations are managed by Workspace Owners and by Source Admins of every source
         the destination is connected to (and of every source a request names); Source
         Read-only of any of its sources may see it. A destination connected to no source
-        needs those roles on all sources.
+        needs those roles on all sources. A warehouse (its plugin in the Warehouse category)
+        is also seen by Warehouse Read-only and Admin and managed by Warehouse Admin,
+        whatever its sources; connecting or disconnecting a source still needs Source Admin
+        on that source.
 
         The installed destination plugins, each with the JSON Schema of its settings.
         """
@@ -505,7 +508,8 @@ class AdminServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ConnectDestinationSources(self, request, context):
-        """Connect one or more sources: needs Source Admin on them and on the current ones.
+        """Connect one or more sources: needs Source Admin on them and on the current ones
+        (on a warehouse, Warehouse Admin stands in for the current ones).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
