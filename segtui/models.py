@@ -45,6 +45,10 @@ ROLE_TITLES = {
 }
 
 
+#: The plugin category whose destinations the warehouse roles cover.
+WAREHOUSE_CATEGORY = "Warehouse"
+
+
 @dataclass(frozen=True, slots=True)
 class RoleGrant:
     """One role; for source roles, the sources it covers (None: all sources)."""
@@ -119,17 +123,29 @@ class Permissions:
         read = self._grant(Role.SOURCE_READ_ONLY)
         return self.can_admin_source(source_id) or (read is not None and read.covers(source_id))
 
-    def can_admin_destination(self, source_ids: Collection[int]) -> bool:
+    def can_admin_destination(self, source_ids: Collection[int], warehouse: bool = False) -> bool:
         """Managing a destination needs Source Admin on every source it touches (all
-        sources when it touches none)."""
+        sources when it touches none); a warehouse, Warehouse Admin will do. Connecting
+        or disconnecting a source needs `can_admin_source` on it besides."""
         admin = self._grant(Role.SOURCE_ADMIN)
-        if self.is_owner:
+        if self.is_owner or (warehouse and self._grant(Role.WAREHOUSE_ADMIN) is not None):
             return True
         if admin is None:
             return False
         return admin.source_ids is None or (
             bool(source_ids) and all(admin.covers(i) for i in source_ids)
         )
+
+    def can_add_destination(self, category: str) -> bool:
+        """Adding a destination of a plugin in `category`: Source Admin (of the sources it
+        connects), or for a warehouse Warehouse Admin."""
+        if self.is_owner or self._grant(Role.SOURCE_ADMIN) is not None:
+            return True
+        return category == WAREHOUSE_CATEGORY and self._grant(Role.WAREHOUSE_ADMIN) is not None
+
+    @property
+    def can_add_destinations(self) -> bool:
+        return self.can_add_destination(WAREHOUSE_CATEGORY)
 
     def summary(self) -> str:
         """The roles for a status line, such as "Source Admin, Warehouse Read-only"."""

@@ -7,8 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable, Input, OptionList, SelectionList, Static, TextArea
+from textual.pilot import Pilot
+from textual.widgets import Button, DataTable, Input, OptionList, SelectionList, Static, TextArea
 
+from segtui.app import SegtuiApp
 from segtui.screens.destination_dialogs import FailureScreen, FilterScreen
 from segtui.screens.destination_page import DestinationPageScreen
 from segtui.screens.destinations import AddDestinationScreen, DestinationsScreen
@@ -220,3 +222,74 @@ async def test_a_warehouse_page_shows_what_each_sync_loaded(fast_daemon: Daemon)
         assert rows["test_source.tracks"] == "3"
         assert rows["test_source.order_completed"] == "2"
         assert rows["test_source.product_viewed"] == "1"
+
+
+@run_async
+async def test_warehouse_roles_see_warehouses_and_a_warehouse_admin_edits_them(
+    fast_daemon: Daemon,
+) -> None:
+    from segtui.models import Role, RoleGrant
+
+    daemon = fast_daemon
+    async with admin_client(daemon.address, daemon.owner_token) as owner:  # type: ignore[attr-defined]
+        sources = await owner.list_sources()
+        quick_sync = {"batch_max_wait_seconds": 0.2, "batch_size": 500}
+        await owner.create_destination("Warehouse", "warehouse", [sources[0].id], quick_sync)
+        hook = {"urls": ["http://127.0.0.1:9/"]}
+        await owner.create_destination("Hook", "webhook", [sources[0].id], hook, False)
+        tokens = {}
+        for role in (Role.WAREHOUSE_READ_ONLY, Role.WAREHOUSE_ADMIN):
+            invite = await owner.create_invites([f"{role.value}@example.com"], [RoleGrant(role)])
+            tokens[role] = (await owner.accept_invite(invite[0].token)).token
+    send(daemon.address, daemon.write_key, track("u1", "Order Completed"))  # type: ignore[attr-defined]
+
+    async def open_warehouse(app: SegtuiApp, pilot: Pilot[None]) -> DestinationPageScreen:
+        await until(pilot, lambda: app.connection == "connected" and app.me is not None)
+        await app.goto("destinations")
+        table = app.screen.query_one("#destinations-table", DataTable)
+        # The warehouse, and not the webhook beside it.
+        await until(pilot, lambda: table.row_count == 1)
+        assert table.get_row_at(0)[0] == "Warehouse"
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, DestinationPageScreen))
+        page = app.screen
+        assert isinstance(page, DestinationPageScreen)
+        await pilot.press("w")
+        summary = page.query_one("#warehouse-summary", Static)
+        await until(pilot, lambda: "Events loaded 1" in text(summary), seconds=20)
+        await pilot.press("t")
+        await until(pilot, lambda: page.kind is not None)
+        return page
+
+    reader = make_app(daemon.address, tokens[Role.WAREHOUSE_READ_ONLY])
+    async with reader.run_test(size=(100, 32)) as pilot:
+        page = await open_warehouse(reader, pilot)
+        note = page.query_one("#destination-note", Static)
+        await until(pilot, lambda: "needs Warehouse Admin" in text(note))
+        assert page.query_one("#save-settings").disabled
+        await pilot.press("escape")
+        assert reader.screen.check_action("add", ()) is None
+
+    admin = make_app(daemon.address, tokens[Role.WAREHOUSE_ADMIN])
+    async with admin.run_test(size=(100, 32)) as pilot:
+        page = await open_warehouse(admin, pilot)
+        await until(pilot, lambda: not page.query_one("#save-settings").disabled)
+        assert text(page.query_one("#destination-note", Static)) == ""
+        page.query_one("#destination-rename", Input).value = "Lake"
+        page.query_one("#rename", Button).press()
+        await until(pilot, lambda: page.destination.name == "Lake")
+        # Its sources are their Source Admins' to connect: it sees none, and saving the
+        # (empty) list leaves them connected without asking segd to disconnect them.
+        page.query_one("#save-sources", Button).press()
+        await pilot.pause(0.5)
+        assert text(page.query_one("#settings-error", Static)) == ""
+        assert page.destination.source_ids == (sources[0].id,)
+        await pilot.press("escape")
+        # It may add a warehouse, and only that.
+        await pilot.press("a")
+        await until(
+            pilot, lambda: isinstance(admin.screen, AddDestinationScreen) and admin.screen.types
+        )
+        catalog = admin.screen.query_one("#destination-catalog", OptionList)
+        shown = [catalog.get_option_at_index(i).id for i in range(catalog.option_count)]
+        assert shown == ["category:Warehouse", "warehouse"]

@@ -24,9 +24,11 @@ from textual.widgets import (
     TabbedContent,
     TabPane,
 )
+from textual.widgets.selection_list import Selection
 
 from segtui.errors import ClientError, Rejected
 from segtui.models import (
+    WAREHOUSE_CATEGORY,
     Destination,
     DestinationFilter,
     DestinationType,
@@ -99,8 +101,16 @@ class DestinationPageScreen(Screen[None]):
         return self.destination.type == WAREHOUSE_TYPE
 
     @property
+    def in_warehouse_category(self) -> bool:
+        """Whether its plugin is in the Warehouse category, which the warehouse roles
+        cover (known once the catalog is loaded)."""
+        return self.kind is not None and self.kind.category == WAREHOUSE_CATEGORY
+
+    @property
     def is_admin(self) -> bool:
-        return self.seg.permissions.can_admin_destination(self.destination.source_ids)
+        return self.seg.permissions.can_admin_destination(
+            self.destination.source_ids, self.in_warehouse_category
+        )
 
     def compose(self) -> ComposeResult:
         yield AppBar(f"Destinations / {self.destination.name}")
@@ -199,8 +209,18 @@ class DestinationPageScreen(Screen[None]):
             switch.value = self.destination.enabled
         choices = self.query_one("#destination-sources", SelectionList)
         choices.clear_options()
+        # Connecting or disconnecting a source needs Source Admin on it, whoever manages
+        # the destination (a Warehouse Admin too).
         choices.add_options(
-            [(s.name, s.id, s.id in self.destination.source_ids) for s in self.sources]
+            [
+                Selection(
+                    s.name,
+                    s.id,
+                    s.id in self.destination.source_ids,
+                    disabled=not self.seg.permissions.can_admin_source(s.id),
+                )
+                for s in self.sources
+            ]
         )
         slot = self.query_one("#settings-slot", Vertical)
         await slot.remove_children()
@@ -217,7 +237,10 @@ class DestinationPageScreen(Screen[None]):
             await slot.mount(Static(f"The {self.destination.type} plugin is not installed."))
         for widget_id in _ADMIN_CONTROLS:
             self.query_one(widget_id).disabled = not admin
-        note = "" if admin else "Read-only: managing it needs Source Admin on all its sources."
+        needs = "Source Admin on all its sources"
+        if self.in_warehouse_category:
+            needs = f"Warehouse Admin, or {needs}"
+        note = "" if admin else f"Read-only: managing it needs {needs}."
         self.query_one("#destination-note", Static).update(note)
         self.refresh_bindings()
 
@@ -248,8 +271,11 @@ class DestinationPageScreen(Screen[None]):
     @on(Button.Pressed, "#save-sources")
     def _save_sources(self) -> None:
         chosen = set(self.query_one("#destination-sources", SelectionList).selected)
+        # Only sources shown and open to the caller change: a connected source the caller
+        # cannot see (or administer) stays connected.
+        changeable = {s.id for s in self.sources if self.seg.permissions.can_admin_source(s.id)}
         current = set(self.destination.source_ids)
-        added, removed = chosen - current, current - chosen
+        added, removed = (chosen - current) & changeable, (current - chosen) & changeable
 
         async def apply(client: AdminClient) -> object:
             if added:

@@ -25,7 +25,7 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 
 from segtui.errors import ClientError, Rejected
-from segtui.models import DeliveryStatus, Destination, DestinationType, Role, Source
+from segtui.models import DeliveryStatus, Destination, DestinationType, Source
 from segtui.problems import settings_errors
 from segtui.screens.base import SectionScreen
 from segtui.screens.destination_page import DestinationPageScreen
@@ -95,9 +95,9 @@ class DestinationsScreen(SectionScreen):
 
     @property
     def can_add(self) -> bool:
-        """Owners, and Source Admins (of the sources they then connect)."""
-        permissions = self.seg.permissions
-        return permissions.is_owner or any(g.role is Role.SOURCE_ADMIN for g in permissions.grants)
+        """Owners, Source Admins (of the sources they then connect), Warehouse Admins (of
+        warehouses)."""
+        return self.seg.permissions.can_add_destinations
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "add":
@@ -154,7 +154,10 @@ class DestinationsScreen(SectionScreen):
         if not self.destinations:
             note = "No destinations yet." + (" Press a to add one." if self.can_add else "")
         elif not self.can_add:
-            note = "Adding destinations needs Source Admin on the sources they connect to."
+            note = (
+                "Adding destinations needs Source Admin on the sources they connect to"
+                " (a warehouse: Warehouse Admin)."
+            )
         else:
             note = ""
         self.query_one("#destinations-note", Static).update(note)
@@ -171,7 +174,10 @@ class DestinationsScreen(SectionScreen):
 
     def action_add(self) -> None:
         if not self.can_add:
-            self.notify("Adding destinations needs Source Admin.", severity="warning")
+            self.notify(
+                "Adding destinations needs Source Admin (a warehouse: Warehouse Admin).",
+                severity="warning",
+            )
             return
         self.app.push_screen(AddDestinationScreen(), self._added)
 
@@ -239,12 +245,15 @@ class AddDestinationScreen(Screen[Destination | None]):
         except ClientError as exc:
             self.seg.report(exc, "Destination catalog")
             return
+        permissions = self.seg.permissions
         catalog = self.query_one("#destination-catalog", OptionList)
         catalog.clear_options()
-        catalog.add_options(catalog_options(self.types))
+        # Only the kinds the caller may add (a Warehouse Admin alone: warehouses).
+        catalog.add_options(
+            catalog_options([t for t in self.types if permissions.can_add_destination(t.category)])
+        )
         catalog.action_first()
         catalog.focus()
-        permissions = self.seg.permissions
         choices = self.query_one("#destination-sources", SelectionList)
         choices.clear_options()
         # Only sources the caller administers can be connected.
