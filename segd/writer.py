@@ -32,7 +32,8 @@ class Entry(NamedTuple):
     """One normalised event on its way into the log.
 
     A NamedTuple: made once per event on the event loop, where a frozen dataclass
-    would set each field through object.__setattr__, several times as costly.
+    would set each field through object.__setattr__, several times as costly. Its
+    fields are the log's columns after seq, in their order (`LogRow`).
     """
 
     source_id: int
@@ -170,12 +171,14 @@ class LogWriter:
     async def _commit(self, group: list[_Request]) -> list[tuple[int, int]]:
         """Append the group's new events and answer its requests; returns their
         (dedup key, seq) pairs, for the index."""
-        # Each event's dedup key, computed once: looked up now, indexed after the commit.
-        keys = [dedup_key(e.source_id, e.message_id) for r in group for e in r.entries]
+        # Each event's identity and dedup key, computed once: looked up now, indexed
+        # after the commit.
+        identities = [e.identity for r in group for e in r.entries]
+        keys = [dedup_key(*identity) for identity in identities]
         try:
             if self._dedup_behind:
                 await self._catch_up_dedup()
-            seen = await self._stored_identities(group, keys)
+            seen = await self._stored_identities(identities, keys)
         except (sqlite3.Error, OSError) as exc:
             self._fail(group, exc)
             return []
@@ -184,23 +187,21 @@ class LogWriter:
         new_keys: list[tuple[int, int]] = []
         answers: list[list[bool]] = []
         seq = self._next_seq
-        next_key = iter(keys)
+        position = 0
         for request in group:
             answer = []
             for e in request.entries:
-                key = next(next_key)
-                if e.identity in seen:
+                identity = identities[position]
+                if identity in seen:
                     answer.append(False)
-                    continue
-                seen.add(e.identity)
-                rows.append(
-                    (seq, e.source_id, e.message_id, e.type, e.name, e.user_id,
-                     e.anonymous_id, e.received_at_ms, e.payload)
-                )  # fmt: skip
-                stored.append((seq, e))
-                new_keys.append((key, seq))
-                answer.append(True)
-                seq += 1
+                else:
+                    seen.add(identity)
+                    rows.append((seq, *e))
+                    stored.append((seq, e))
+                    new_keys.append((keys[position], seq))
+                    answer.append(True)
+                    seq += 1
+                position += 1
             answers.append(answer)
         if rows:
             try:
@@ -224,10 +225,10 @@ class LogWriter:
             self._dedup_behind = True
 
     async def _stored_identities(
-        self, group: list[_Request], keys: list[int]
+        self, identities: list[tuple[int, str]], keys: list[int]
     ) -> set[tuple[int, str]]:
-        """(source, messageId) pairs of the group that the log holds already."""
-        identities = (e.identity for r in group for e in r.entries)
+        """Those of the (source, messageId) pairs, with their dedup keys, that the log
+        holds already."""
         wanted = dict(zip(keys, identities, strict=True))
         hits = await self._store.dedup.lookup(list(wanted))
         if not hits:
