@@ -1,7 +1,13 @@
-"""What the load is sent to: a real `segd serve`, and the no-op gRPC server it is compared with.
+"""What the load is sent to: a real `segd serve`, and the gRPC servers it is compared with.
 
-Both run in their own processes, listen on 127.0.0.1:0 and tell their address; both
-report their resident memory from /proc.
+- the no-op server decodes each request and answers, storing nothing;
+- the store-and-ack server decodes each request, appends its events to segd's event log
+  (segd's own `Store`, group commits, the same durability) and answers after the commit:
+  no validation, deduplication, debugger or schema. It is the cost of acknowledging
+  only what is stored, in this stack, which segd cannot beat either.
+
+Each runs in its own process, listens on 127.0.0.1:0 and tells its address; each
+reports its resident memory from /proc.
 """
 
 from __future__ import annotations
@@ -15,18 +21,22 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 import grpc
 
-from segd.api.v1 import collector_pb2
+from segd.api.v1 import collector_pb2, event_pb2
 from segd.config import GrpcConfig, Limits
+from segd.store import LogRow, Store
 
 STARTUP_TIMEOUT = 30.0
 ACCEPTED = collector_pb2.OUTCOME_ACCEPTED
+#: A log row without its seq, which the group commit assigns.
+RowTail = tuple[int, str, int, str, str, str, int, bytes]
 
 
 def cpu_seconds(pid: int, thread: int | None = None) -> float:
@@ -136,33 +146,84 @@ class SegdDaemon:
                 self._proc.wait()
 
 
-def _batch_reply(data: bytes) -> collector_pb2.SendBatchResponse:
+def _batch_reply(data: bytes) -> tuple[Any, Sequence[event_pb2.Event]]:
     request = collector_pb2.SendBatchRequest.FromString(data)
     ids = [event.message_id for event in request.events]
-    return collector_pb2.SendBatchResponse(outcomes=[ACCEPTED] * len(ids), message_ids=ids)
+    reply = collector_pb2.SendBatchResponse(outcomes=[ACCEPTED] * len(ids), message_ids=ids)
+    return reply, request.events
 
 
-def _single_reply(data: bytes) -> collector_pb2.SendResponse:
+def _single_reply(data: bytes) -> tuple[Any, Sequence[event_pb2.Event]]:
     request = collector_pb2.SendRequest.FromString(data)
-    return collector_pb2.SendResponse(outcome=ACCEPTED, message_id=request.event.message_id)
+    reply = collector_pb2.SendResponse(outcome=ACCEPTED, message_id=request.event.message_id)
+    return reply, [request.event]
 
 
-def _unary(reply: Callable[[bytes], Any]) -> Any:
+class _GroupCommit:
+    """Events appended to segd's log in group commits, as segd's writer does it: the
+    requests waiting are one transaction, and each is answered after it committed."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._waiting: list[tuple[list[RowTail], asyncio.Future[None]]] = []
+        self._wakeup = asyncio.Event()
+        self._seq = 1
+        self._task = asyncio.create_task(self._run())
+
+    async def append(self, events: Sequence[event_pb2.Event]) -> None:
+        received_ms = time.time_ns() // 1_000_000
+        rows: list[RowTail] = [
+            (1, e.message_id, e.type, e.event or e.name, e.user_id, e.anonymous_id,
+             received_ms, e.SerializeToString())
+            for e in events
+        ]  # fmt: skip
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((rows, done))
+        self._wakeup.set()
+        await done
+
+    async def _run(self) -> None:
+        while True:
+            await self._wakeup.wait()
+            self._wakeup.clear()
+            while self._waiting:
+                group, self._waiting = self._waiting, []
+                rows: list[LogRow] = []
+                for tails, _ in group:
+                    for tail in tails:
+                        rows.append((self._seq, *tail))
+                        self._seq += 1
+                try:
+                    await self._store.log.append(rows)
+                except Exception as exc:  # the calls fail, and the load reports it
+                    for _, done in group:
+                        done.set_exception(exc)
+                    continue
+                for _, done in group:
+                    done.set_result(None)
+
+
+def _unary(reply: Callable[[bytes], Any], log: _GroupCommit | None) -> Any:
     async def handle(data: bytes, context: Any) -> Any:
-        return reply(data)
+        answer, events = reply(data)
+        if log is not None:
+            await log.append(events)
+        return answer
 
     return grpc.unary_unary_rpc_method_handler(
         handle, response_serializer=lambda message: message.SerializeToString()
     )
 
 
-async def _serve_noop(conn: Connection) -> None:
+async def _serve(conn: Connection, data_dir: Path | None, durability: str) -> None:
     limits, config = Limits(), GrpcConfig()
+    store = await Store.open(data_dir, durability) if data_dir is not None else None
+    log = _GroupCommit(store) if store is not None else None
     server = grpc.aio.server(
         maximum_concurrent_rpcs=config.max_concurrent_calls,
         options=[("grpc.max_receive_message_length", limits.max_batch_bytes + 4096)],
     )
-    methods = {"SendBatch": _unary(_batch_reply), "Send": _unary(_single_reply)}
+    methods = {"SendBatch": _unary(_batch_reply, log), "Send": _unary(_single_reply, log)}
     server.add_generic_rpc_handlers(
         (grpc.method_handlers_generic_handler("segd.api.v1.Collector", methods),)
     )
@@ -173,27 +234,25 @@ async def _serve_noop(conn: Connection) -> None:
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     await stop.wait()
     await server.stop(1)
+    if store is not None:
+        await store.close()
 
 
-def _noop_main(conn: Connection) -> None:
-    asyncio.run(_serve_noop(conn))
+def _server_main(conn: Connection, data_dir: Path | None, durability: str) -> None:
+    asyncio.run(_serve(conn, data_dir, durability))
 
 
-class NoopServer:
-    """The Collector service answering every event accepted, storing nothing.
+class _BaselineServer:
+    """A baseline gRPC server in a process of its own."""
 
-    Same generated service, same request decoding and the same message limit as segd:
-    the cost of gRPC and protobuf in Python on this machine, which segd cannot beat.
-    """
-
-    def __init__(self) -> None:
+    def __init__(self, name: str, data_dir: Path | None = None, durability: str = "full") -> None:
         ctx = multiprocessing.get_context("spawn")
         parent, child = ctx.Pipe()
-        self._proc = ctx.Process(target=_noop_main, args=(child,), name="noop-grpc")
+        self._proc = ctx.Process(target=_server_main, args=(child, data_dir, durability), name=name)
         self._proc.start()
         if not parent.poll(STARTUP_TIMEOUT):
             self.close()
-            raise RuntimeError("the no-op server did not start")
+            raise RuntimeError(f"the {name} server did not start")
         self.address: str = parent.recv()
         assert self._proc.pid is not None
         self.pid = self._proc.pid
@@ -208,3 +267,22 @@ class NoopServer:
             if self._proc.is_alive():
                 self._proc.kill()
                 self._proc.join()
+
+
+class NoopServer(_BaselineServer):
+    """The Collector service answering every event accepted, storing nothing.
+
+    Same generated service, same request decoding and the same message limit as segd:
+    the cost of gRPC and protobuf in Python on this machine, which segd cannot beat.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("noop-grpc")
+
+
+class StoreAndAckServer(_BaselineServer):
+    """The no-op server, but each call is answered once its events are in segd's log
+    (a fresh one in `data_dir`), committed with `durability`."""
+
+    def __init__(self, data_dir: Path, durability: str) -> None:
+        super().__init__("store-and-ack-grpc", data_dir, durability)
