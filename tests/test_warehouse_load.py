@@ -10,6 +10,7 @@ import asyncio
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,8 @@ import pytest
 
 from segd.destinations.base import OutboundEvent
 from segd.destinations.warehouse import Warehouse, WarehouseSettings, read_sync_status
+from segd.warehouse.backend import WarehouseUnavailable
+from segd.warehouse.duckdb_backend import DuckDBBackend
 from tests.support.warehouse import (
     Target,
     event,
@@ -214,6 +217,60 @@ def test_a_duckdb_file_held_by_another_process_fails_as_retryable(tmp_path: Path
     # Once the other process lets go, the same batch loads.
     plugin = Warehouse(WarehouseSettings(), data_dir=tmp_path)
     assert asyncio.run(_send_once(plugin, outbound("shop", first_batch()[:1]))).failures == {}
+
+
+_HOLD_A_TRANSACTION = """
+import sys, time
+from pathlib import Path
+from segd.warehouse.duckdb_backend import DuckDBBackend
+backend = DuckDBBackend(Path(sys.argv[1]))
+with backend.transaction():
+    backend.fetch("SELECT 1")
+    print("held", flush=True)
+    time.sleep(float(sys.argv[2]))
+"""
+
+
+def _segd_process_holding(path: Path, seconds: float) -> subprocess.Popen[str]:
+    """Another segd process in a transaction on the DuckDB file (as a load or the CLI's
+    status read would be), for `seconds`; returns once it holds the file."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_A_TRANSACTION, str(path), str(seconds)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    return holder
+
+
+def test_a_load_waits_for_another_segd_process_on_the_file(tmp_path: Path) -> None:
+    """segd's processes take turns on a DuckDB file: a load that starts while the CLI
+    reads the status waits for it instead of failing."""
+    holder = _segd_process_holding(tmp_path / "warehouse.duckdb", 1.5)
+    try:
+        started = time.monotonic()
+        plugin = Warehouse(WarehouseSettings(), data_dir=tmp_path)
+        result = asyncio.run(_send_once(plugin, outbound("shop", first_batch()[:1])))
+        waited = time.monotonic() - started
+    finally:
+        holder.communicate(timeout=30)
+    assert result.failures == {}
+    assert waited >= 0.5
+
+
+def test_a_segd_process_that_keeps_the_file_too_long_fails_the_load_as_retryable(
+    tmp_path: Path,
+) -> None:
+    holder = _segd_process_holding(tmp_path / "warehouse.duckdb", 3)
+    try:
+        backend = DuckDBBackend(tmp_path / "warehouse.duckdb", lock_timeout=0.3)
+        with (
+            pytest.raises(WarehouseUnavailable, match="in use by another segd process"),
+            backend.transaction(),
+        ):
+            pass
+    finally:
+        holder.communicate(timeout=30)
 
 
 async def _send_once(plugin: Warehouse, batch: list[OutboundEvent]) -> Any:

@@ -127,12 +127,6 @@ def make_target(settings: WarehouseSettings, data_dir: Path | None) -> Target:
     return Target("duckdb", str(path))
 
 
-#: One lock per warehouse location: the requests of every Warehouse instance in this
-#: process to one DuckDB file take turns (a status read that held the file while a load
-#: began would fail the load). Another process, such as the CLI, can still collide.
-_TURNS: dict[Target, asyncio.Lock] = {}
-
-
 def _error_text(exc: BaseException) -> str:
     text = str(exc) if isinstance(exc, WarehouseError) else f"{type(exc).__name__}: {exc}"
     return text.strip()[:MAX_ERROR_CHARS]
@@ -154,7 +148,6 @@ class Warehouse(Destination):
         # Where a relative DuckDB path lives: the router sets data_dir before open().
         self.data_dir = data_dir
         self._loader: LoaderProcess | None = None
-        self._turn = asyncio.Lock()  # replaced by its location's in _process
         # One thread waits on the loader process: requests never overlap, even when
         # the caller of one was cancelled.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warehouse")
@@ -167,7 +160,6 @@ class Warehouse(Destination):
             target = make_target(self._settings, self.data_dir)
             where = target.open().describe()
             self._loader = LoaderProcess(target)
-            self._turn = _TURNS.setdefault(target, asyncio.Lock())
             self._status = replace(self._status, warehouse=where)
             self._log = log.bind(destination=self.name, warehouse=where)
         return self._loader
@@ -176,8 +168,7 @@ class Warehouse(Destination):
         loader = self._process()
         loop = asyncio.get_running_loop()
         call = functools.partial(loader.request, operation, *args)
-        async with self._turn:
-            return await loop.run_in_executor(self._executor, call)
+        return await loop.run_in_executor(self._executor, call)
 
     def _failed(self, exc: BaseException) -> str:
         message = _error_text(exc)

@@ -4,6 +4,10 @@ The file is opened for each load and closed after it, so that between syncs peop
 can open it with the duckdb CLI or any DuckDB client to query (DuckDB lets one
 process write a file at a time). A load that finds the file held by another process
 fails as retryable and is tried again later.
+
+segd's own processes take turns instead: each transaction holds a lock file beside the
+DuckDB file (`<file>.lock`) while it has the file open, so the CLI's status read and
+the daemon's load wait for each other rather than fail.
 """
 
 from __future__ import annotations
@@ -17,11 +21,16 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import filelock
 
 from segd.warehouse.backend import Backend, WarehouseUnavailable, qualified
 from segd.warehouse.naming import quote
 from segd.warehouse.plan import TableRef
 from segd.warehouse.types import Kind
+
+#: Seconds a transaction waits for another segd process to let go of the file: longer
+#: than a load takes, short enough that a stuck process shows as an error.
+LOCK_TIMEOUT_SECONDS = 60.0
 
 
 def _iso_time(value: Any) -> str:
@@ -44,9 +53,10 @@ class DuckDBBackend(Backend):
         Kind.TEXT: "VARCHAR",
     }
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, lock_timeout: float = LOCK_TIMEOUT_SECONDS) -> None:
         self.path = path
         self._conn: duckdb.DuckDBPyConnection | None = None
+        self._lock = filelock.FileLock(f"{path}.lock", timeout=lock_timeout)
 
     def describe(self) -> str:
         return f"duckdb {self.path}"
@@ -65,18 +75,36 @@ class DuckDBBackend(Backend):
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
-        conn = self._connection()
-        try:
-            conn.execute("BEGIN TRANSACTION")
+        with self._turn():
+            conn = self._connection()
             try:
-                yield
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+                conn.execute("BEGIN TRANSACTION")
+                try:
+                    yield
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+            finally:
+                # Let go of the file between loads so that people can open it to query.
+                self.close()
+
+    @contextlib.contextmanager
+    def _turn(self) -> Iterator[None]:
+        """Hold the lock file while the DuckDB file is open (see the module's docstring)."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._lock.acquire()
+        except filelock.Timeout as exc:
+            raise WarehouseUnavailable(
+                f"{self.path} stayed in use by another segd process for {self._lock.timeout:g} s"
+            ) from exc
+        except OSError as exc:
+            raise WarehouseUnavailable(f"cannot lock {self.path}: {exc}") from exc
+        try:
+            yield
         finally:
-            # Let go of the file between loads so that people can open it to query.
-            self.close()
+            self._lock.release()
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         self._connection().execute(sql, list(params))
