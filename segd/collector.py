@@ -163,8 +163,8 @@ class Collector:
                     normalized = [rejected.get(i) or n for i, n in enumerate(normalized)]
                 # A messageId the worker made: the debugger shows it like the stored one.
                 for event, outcome in zip(events, normalized, strict=True):
-                    if type(outcome) is Normalized and not event.message_id:
-                        event.message_id = outcome.message_id
+                    if not isinstance(outcome, Rejection) and not event.message_id:
+                        event.message_id = outcome[0]
                 return normalized
             finally:
                 self._in_pool -= len(events)
