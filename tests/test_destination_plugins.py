@@ -44,6 +44,27 @@ def test_registry_lists_the_builtins() -> None:
     assert registry.plugin("webhook") is Webhook
 
 
+def test_a_plugin_installed_while_running_is_found_at_the_next_scan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Scans of the entry points are kept for RESCAN_SECONDS (each costs milliseconds on
+    the event loop); a plugin installed meanwhile shows once that has passed."""
+    monkeypatch.setattr(registry, "_found", None)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert "late" not in registry.installed()
+    # Installed as pip would leave it: a module and its distribution's entry point.
+    (tmp_path / "late_plugin.py").write_text(
+        "from segd.destinations.webhook import Webhook\n\nclass Late(Webhook):\n    name = 'late'\n"
+    )
+    dist = tmp_path / "late_plugin-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: late-plugin\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text("[segd.destinations]\nlate = late_plugin:Late\n")
+    assert "late" not in registry.installed()  # within the window: the last scan stands
+    monkeypatch.setattr(registry, "RESCAN_SECONDS", 0.0)
+    assert registry.installed()["late"].name == "late"
+
+
 def test_unknown_plugin_names_the_installed_ones() -> None:
     with pytest.raises(ConfigError, match=r"unknown destination type 'nope'; installed: .*webhook"):
         registry.plugin("nope")

@@ -132,8 +132,11 @@ async def sources_and_type(store: Store, destination_id: int) -> tuple[frozenset
     return frozenset(found.source_ids), found.type
 
 
-async def _info(store: Store, row: DestinationRow) -> DestinationInfo:
-    slugs = {s.id: s.slug for s in await store.workspace.list_sources()}
+async def _slugs(store: Store) -> dict[int, str]:
+    return {s.id: s.slug for s in await store.workspace.list_sources()}
+
+
+def _info(row: DestinationRow, slugs: dict[int, str]) -> DestinationInfo:
     category: Category | None
     try:
         plugin = registry.plugin(row.type)
@@ -192,11 +195,13 @@ async def create_destination(
 
 
 async def list_destinations(store: Store) -> list[DestinationInfo]:
-    return [await _info(store, r) for r in await store.destinations.load_all()]
+    slugs = await _slugs(store)
+    return [_info(row, slugs) for row in await store.destinations.load_all()]
 
 
 async def get_destination(store: Store, destination_id: int) -> DestinationInfo:
-    return await _info(store, await destination_row(store, destination_id))
+    row = await destination_row(store, destination_id)
+    return _info(row, await _slugs(store))
 
 
 async def _change(
@@ -212,7 +217,7 @@ async def _change(
 ) -> DestinationInfo:
     """Apply a change and audit it with the state before and after (secrets masked)."""
     current = await destination_row(store, destination_id)
-    before = await _info(store, current)
+    before = _info(current, await _slugs(store))
     after = before.audit_fields()
     if name is not None:
         after["name"] = name
