@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import orjson
 
@@ -24,8 +24,11 @@ _ROWS_PER_INSERT = min(1024, MAX_VARIABLES // _WIDTH)
 _EXACT_ROWS = min(64, _ROWS_PER_INSERT)
 
 
-@dataclass(frozen=True, slots=True)
-class StoredEvent:
+class StoredEvent(NamedTuple):
+    """One event as the log holds it. A NamedTuple: every consumer (the router's workers,
+    the schema child) makes one per event it reads, where a frozen dataclass would set
+    each field through object.__setattr__, three times as costly."""
+
     seq: int
     source_id: int
     message_id: str
@@ -84,7 +87,7 @@ class EventLog:
             (cursor_seq, limit),
         ) as cursor:
             rows = await cursor.fetchall()
-        return [StoredEvent(*row) for row in rows]
+        return list(map(StoredEvent._make, rows))
 
     async def recent(self, limit: int) -> list[StoredEvent]:
         """The last `limit` events of the log, oldest first."""
@@ -94,7 +97,7 @@ class EventLog:
             (limit,),
         ) as cursor:
             rows = await cursor.fetchall()
-        return [StoredEvent(*row) for row in rows]
+        return list(map(StoredEvent._make, rows))
 
     async def search(
         self, source_id: int, query: str, scan: int, limit: int
@@ -117,7 +120,7 @@ class EventLog:
             "SELECT count(*) FROM events WHERE seq > ?", (last - scan,)
         ) as cursor:
             counted = await cursor.fetchone()
-        return [StoredEvent(*row) for row in rows], int(counted[0]) if counted else 0
+        return list(map(StoredEvent._make, rows)), int(counted[0]) if counted else 0
 
     async def first_seq_received_since(self, since_ms: int) -> int | None:
         """The first seq received at or after `since_ms` (by binary search on seq).
