@@ -177,7 +177,7 @@ def measure_load(backend: str, events: list[OutboundEvent], workdir: Path) -> Lo
         for e in events
     ]
     batches = [renamed[i : i + BATCH] for i in range(0, len(renamed), BATCH)]
-    settings = WarehouseSettings(backend="postgres", postgres_url=url, state_schema=state)  # type: ignore[arg-type]
+    settings = WarehouseSettings(backend="postgres", postgres_url=url, state_schema=state)
     try:
         rows, seconds = asyncio.run(_load_all(Warehouse(settings), batches))
     finally:
