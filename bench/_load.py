@@ -54,7 +54,11 @@ async def _send_load(
     method = "Send" if batch == 1 else "SendBatch"
     reply_type: Any = collector_pb2.SendResponse if batch == 1 else collector_pb2.SendBatchResponse
     async with grpc.aio.insecure_channel(address) as channel:
-        call = channel.unary_unary(f"/segd.api.v1.Collector/{method}")
+        call = channel.unary_unary(
+            f"/segd.api.v1.Collector/{method}",
+            request_serializer=None,
+            response_deserializer=None,
+        )
         pending = iter(requests)
         latencies: list[float] = []
         counts = {"events": 0, "refused": 0, "warmup": 0}

@@ -83,7 +83,7 @@ class Prober:
         message_id = f"control-{self.requests}"
         try:
             reply = self.channel.unary_unary(
-                SB, response_deserializer=C.SendBatchResponse.FromString
+                SB, request_serializer=None, response_deserializer=C.SendBatchResponse.FromString
             )(batch(self.keys.write_key, event(message_id=message_id)), timeout=10)
             ok = list(reply.outcomes) == [C.OUTCOME_ACCEPTED]
         except grpc.RpcError:
@@ -93,7 +93,11 @@ class Prober:
     def grpc(self, method: str, payload: bytes) -> tuple[grpc.StatusCode, str, bytes]:
         self._tick()
         try:
-            reply = self.channel.unary_unary(method)(payload, timeout=15)
+            # No (de)serializers: the bytes go out and come back as they are.
+            call = self.channel.unary_unary(
+                method, request_serializer=None, response_deserializer=None
+            )
+            reply: bytes = call(payload, timeout=15)
         except grpc.RpcError as error:
             code, details = error.code(), error.details() or ""
             self.statuses[code.name] += 1
@@ -198,25 +202,30 @@ def _disable(data_dir: Path, write_key: str) -> None:
 
 def _hand_made(prober: Prober, keys: Keys) -> dict[str, bool]:
     outcomes: dict[str, bool] = {}
-    for case in grpc_cases():
-        code, details, _ = prober.grpc(case.method, case.payload(keys))
-        ok = code == case.expected and case.words in details
-        outcomes[f"gRPC {case.name}"] = ok
-    for case in http_cases():
-        headers = basic_auth(keys.write_key) if case.headers is None else case.headers(keys)
-        reply = prober.http(
-            case.path, case.body(keys), {"Content-Type": "application/json", **headers}, case.method
+    for grpc_case in grpc_cases():
+        code, details, _ = prober.grpc(grpc_case.method, grpc_case.payload(keys))
+        ok = code == grpc_case.expected and grpc_case.words in details
+        outcomes[f"gRPC {grpc_case.name}"] = ok
+    for http_case in http_cases():
+        headers = (
+            basic_auth(keys.write_key) if http_case.headers is None else http_case.headers(keys)
         )
-        ok = reply.status == case.expected
-        if ok and case.code:
-            ok = reply.json.get("code") == case.code
-        outcomes[f"HTTP {case.name}"] = ok
+        reply = prober.http(
+            http_case.path,
+            http_case.body(keys),
+            {"Content-Type": "application/json", **headers},
+            http_case.method,
+        )
+        ok = reply.status == http_case.expected
+        if ok and http_case.code:
+            ok = reply.json.get("code") == http_case.code
+        outcomes[f"HTTP {http_case.name}"] = ok
     for name, raw in RAW_HTTP.items():
         outcomes[f"HTTP {name}"] = prober.raw_http(raw)
     # A batch mixing good and bad events: the good are stored, the bad rejected.
     code, _, raw = prober.grpc(SB, batch(keys.write_key, event(), event(user_id="")))
-    reply = C.SendBatchResponse.FromString(raw) if code == OK else None
-    outcomes["gRPC mixed batch"] = reply is not None and list(reply.outcomes) == [
+    mixed = C.SendBatchResponse.FromString(raw) if code == OK else None
+    outcomes["gRPC mixed batch"] = mixed is not None and list(mixed.outcomes) == [
         C.OUTCOME_ACCEPTED,
         C.OUTCOME_REJECTED,
     ]

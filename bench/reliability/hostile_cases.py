@@ -79,7 +79,9 @@ BAD_UTF8_USER = b"\x08\x02" + b"\x1a\x02\xc3\x28" + b"\x6a\x01e"  # type, user_i
 
 
 def grpc_cases() -> list[GrpcCase]:
-    k = lambda keys: keys.write_key  # noqa: E731
+    def k(keys: Keys) -> str:
+        return keys.write_key
+
     big = [event(properties=json.dumps({"s": "x" * 20_000})) for _ in range(26)]
     return [
         GrpcCase("garbage bytes", SB, lambda _: b"\xff\xfe\xfd\xfc" * 8, INVALID),

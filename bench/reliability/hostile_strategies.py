@@ -40,7 +40,7 @@ def json_texts() -> st.SearchStrategy[str]:
     )
 
 
-UNICODE = st.characters(blacklist_categories=("Cs",))  # a proto string must be Unicode
+UNICODE = st.characters(blacklist_categories=["Cs"])  # a proto string must be Unicode
 
 
 def timestamps() -> st.SearchStrategy[Timestamp | None]:
@@ -59,7 +59,10 @@ def timestamps() -> st.SearchStrategy[Timestamp | None]:
 
 def events() -> st.SearchStrategy[E.Event]:
     """A valid event of any type with up to four of its fields replaced by anything."""
-    text = lambda n: st.text(UNICODE, max_size=n)  # noqa: E731
+
+    def text(max_size: int) -> st.SearchStrategy[str]:
+        return st.text(UNICODE, max_size=max_size)
+
     fields: dict[str, st.SearchStrategy[Any]] = {
         "type": st.integers(-3, 9),
         "message_id": st.one_of(st.just(""), text(110)),

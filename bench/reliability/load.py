@@ -19,7 +19,7 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import overload
 
 import grpc
 
@@ -86,17 +86,22 @@ class ids(Sequence[str]):  # named like the function it stands in for: ids("k0-"
     """The messageIds prefix0 .. prefix{count-1}, made when read (a sender may need millions)."""
 
     def __init__(self, prefix: str, count: int) -> None:
-        self.prefix, self.count = prefix, count
+        # Not `self.count`: that would hide Sequence.count().
+        self._prefix, self._count = prefix, count
 
     def __len__(self) -> int:
-        return self.count
+        return self._count
 
-    def __getitem__(self, index: Any) -> Any:
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+    def __getitem__(self, index: int | slice) -> str | list[str]:
         if isinstance(index, slice):
-            return [f"{self.prefix}{n}" for n in range(*index.indices(self.count))]
-        if not -self.count <= index < self.count:
+            return [f"{self._prefix}{n}" for n in range(*index.indices(self._count))]
+        if not -self._count <= index < self._count:
             raise IndexError(index)
-        return f"{self.prefix}{index % self.count}"
+        return f"{self._prefix}{index % self._count}"
 
 
 @dataclass
@@ -184,7 +189,9 @@ class ResendingSender:
         started = time.monotonic()
         with self._channel() as channel:
             call = channel.unary_unary(
-                SEND_BATCH, response_deserializer=C.SendBatchResponse.FromString
+                SEND_BATCH,
+                request_serializer=None,
+                response_deserializer=C.SendBatchResponse.FromString,
             )
             for first in range(0, len(self._ids), self.batch):
                 part = self._ids[first : first + self.batch]
@@ -196,7 +203,11 @@ class ResendingSender:
                 self.sent_batches += 1
         self.done.set()
 
-    def _send_until_acked(self, call: grpc.UnaryUnaryMultiCallable, part: list[str]) -> bool:  # type: ignore[type-arg]
+    def _send_until_acked(
+        self,
+        call: grpc.UnaryUnaryMultiCallable[bytes, C.SendBatchResponse],
+        part: Sequence[str],
+    ) -> bool:
         request = self._encoder.encode(part)
         attempt = 0
         while not self._stop.is_set():
@@ -266,7 +277,11 @@ async def open_loop(
     stats = OpenLoopStats()
     opened = [grpc.aio.insecure_channel(address) for _ in range(channels)]
     calls = [
-        c.unary_unary(SEND_BATCH, response_deserializer=C.SendBatchResponse.FromString)
+        c.unary_unary(
+            SEND_BATCH,
+            request_serializer=None,
+            response_deserializer=C.SendBatchResponse.FromString,
+        )
         for c in opened
     ]
     in_flight: set[asyncio.Task[None]] = set()
@@ -310,7 +325,7 @@ async def open_loop(
                 task.cancel()
     finally:
         for channel in opened:
-            await channel.close()
+            await channel.close(grace=None)
     return stats
 
 
