@@ -11,7 +11,7 @@ import pytest
 
 from segd.errors import Unauthenticated
 from segd.store import Store, WriteKey
-from segd.workspace import UNKNOWN_KEY_SECONDS, SourceDirectory, now_ms
+from segd.workspace import UNKNOWN_KEY_LIMIT, UNKNOWN_KEY_SECONDS, SourceDirectory, now_ms
 
 WINDOW_MS = int(UNKNOWN_KEY_SECONDS * 1000)
 
@@ -47,6 +47,16 @@ async def refused(directory: SourceDirectory, key: str) -> None:
         await directory.authenticate(key)
 
 
+async def watched(
+    store: Store, monkeypatch: pytest.MonkeyPatch, unknown_key_limit: int = UNKNOWN_KEY_LIMIT
+) -> tuple[Clock, SourceDirectory, Lookups]:
+    """A refreshed directory on a hand-moved clock, and the database lookups it makes."""
+    clock = Clock()
+    directory = SourceDirectory(store, clock, unknown_key_limit=unknown_key_limit)
+    await directory.refresh()
+    return clock, directory, Lookups(store, monkeypatch)
+
+
 def with_store(tmp_path: Path, scenario: Callable[[Store], Awaitable[T]]) -> T:
     async def run() -> T:
         store = await Store.open(tmp_path, "normal")
@@ -62,10 +72,7 @@ def test_a_repeated_unknown_key_is_looked_up_once_a_window(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async def scenario(store: Store) -> None:
-        clock = Clock()
-        directory = SourceDirectory(store, clock)
-        await directory.refresh()
-        lookups = Lookups(store, monkeypatch)
+        clock, directory, lookups = await watched(store, monkeypatch)
 
         for _ in range(20):
             await refused(directory, "wrong")
@@ -85,10 +92,7 @@ def test_a_key_another_process_creates_is_accepted_after_the_window(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async def scenario(store: Store) -> None:
-        clock = Clock()
-        directory = SourceDirectory(store, clock)
-        await directory.refresh()
-        lookups = Lookups(store, monkeypatch)
+        clock, directory, lookups = await watched(store, monkeypatch)
         await refused(directory, "early-key")
 
         # As `segd source add` does, in its own process: the directory is not told.
@@ -108,10 +112,7 @@ def test_a_key_another_process_creates_is_accepted_after_the_window(
 
 def test_refresh_forgets_unknown_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     async def scenario(store: Store) -> None:
-        clock = Clock()
-        directory = SourceDirectory(store, clock)
-        await directory.refresh()
-        lookups = Lookups(store, monkeypatch)
+        clock, directory, lookups = await watched(store, monkeypatch)
         await refused(directory, "new-key")
         await refused(directory, "other-key")
 
@@ -130,10 +131,7 @@ def test_unknown_keys_are_bounded_oldest_forgotten_first(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async def scenario(store: Store) -> None:
-        clock = Clock()
-        directory = SourceDirectory(store, clock, unknown_key_limit=3)
-        await directory.refresh()
-        lookups = Lookups(store, monkeypatch)
+        _, directory, lookups = await watched(store, monkeypatch, unknown_key_limit=3)
         for key in ("k0", "k1", "k2", "k3"):
             await refused(directory, key)
         for key in ("k3", "k2", "k1"):
@@ -151,10 +149,7 @@ def test_a_clock_that_goes_back_does_not_stretch_the_window(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async def scenario(store: Store) -> None:
-        clock = Clock()
-        directory = SourceDirectory(store, clock)
-        await directory.refresh()
-        lookups = Lookups(store, monkeypatch)
+        clock, directory, lookups = await watched(store, monkeypatch)
         await refused(directory, "wrong")
         clock.ms -= 60_000
         await refused(directory, "wrong")
