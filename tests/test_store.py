@@ -21,6 +21,23 @@ def entry(message_id: str, received_at_ms: int, source_id: int = 1) -> Entry:
     return Entry(source_id, message_id, 2, "Order Completed", "u", "", received_at_ms, b"payload")
 
 
+class Stall:
+    """Holds every call to one of a store part's methods until `release` is set;
+    `entered` is set once a call waits."""
+
+    def __init__(self, part: object, method: str) -> None:
+        self.entered = asyncio.Event()
+        self.release = asyncio.Event()
+        original = getattr(part, method)
+
+        async def held(*args: object) -> object:
+            self.entered.set()
+            await self.release.wait()
+            return await original(*args)
+
+        setattr(part, method, held)
+
+
 async def open_writer(data_dir: Path) -> tuple[Store, LogWriter]:
     store = await Store.open(data_dir, "normal")
     writer = LogWriter(store, DiskGuard(data_dir, 0), 1000, 10_000)
@@ -176,25 +193,16 @@ def test_answered_events_stop_counting_as_waiting_before_their_keys_are_indexed(
     async def scenario() -> None:
         store = await Store.open(tmp_path, "normal")
         writer = LogWriter(store, DiskGuard(tmp_path, 0), 1000, 150)
-        indexing = asyncio.Event()
-        release = asyncio.Event()
-        add = store.dedup.add
-
-        async def slow_add(entries: object) -> None:
-            indexing.set()
-            await release.wait()
-            await add(entries)  # type: ignore[arg-type]
-
-        store.dedup.add = slow_add  # type: ignore[method-assign]
+        indexing = Stall(store.dedup, "add")
         await writer.start()
         try:
             now = time.time_ns() // 1_000_000
             assert await writer.write([entry(f"m-{i}", now) for i in range(100)]) == [True] * 100
-            await indexing.wait()
+            await indexing.entered.wait()
             writer.admit(100)  # 100 answered + 100 new would not fit in 150
-            release.set()
+            indexing.release.set()
         finally:
-            release.set()
+            indexing.release.set()
             await writer.close()
             await store.close()
 
@@ -208,25 +216,16 @@ def test_a_write_whose_caller_is_cancelled_is_still_committed(tmp_path: Path) ->
     async def scenario() -> tuple[list[str], list[bool]]:
         store = await Store.open(tmp_path, "normal")
         writer = LogWriter(store, DiskGuard(tmp_path, 0), 1000, 10_000)
-        appending = asyncio.Event()
-        release = asyncio.Event()
-        append = store.log.append
-
-        async def slow_append(rows: object) -> None:
-            appending.set()
-            await release.wait()
-            await append(rows)  # type: ignore[arg-type]
-
-        store.log.append = slow_append  # type: ignore[method-assign]
+        appending = Stall(store.log, "append")
         await writer.start()
         try:
             now = time.time_ns() // 1_000_000
             gone = asyncio.create_task(writer.write([entry("gone-1", now), entry("gone-2", now)]))
-            await appending.wait()
+            await appending.entered.wait()
             waiting = asyncio.create_task(writer.write([entry("stays", now)]))
             await asyncio.sleep(0)
             gone.cancel()
-            release.set()
+            appending.release.set()
             answer = await asyncio.wait_for(waiting, 10)
             with contextlib.suppress(asyncio.CancelledError):
                 await gone
@@ -234,7 +233,7 @@ def test_a_write_whose_caller_is_cancelled_is_still_committed(tmp_path: Path) ->
             stored = await store.log.read_after(0, 10)
             return [e.message_id for e in stored], answer
         finally:
-            release.set()
+            appending.release.set()
             await writer.close()
             await store.close()
 
