@@ -197,6 +197,25 @@ def test_on_any_other_destination_only_source_roles_count(
     assert who.allows_destination(need, scope) is who.allows_sources(need, sources)
 
 
+def decides(
+    method: str,
+    request_fields: dict[str, object],
+    current: set[int],
+    grants: tuple[Grant, ...],
+    *,
+    warehouse: bool,
+) -> bool:
+    """The policy's answer to `method` on destination 5 (when the method names one),
+    connected to `current`, for a caller with `grants`."""
+    rule = rule_for(f"{SERVICE}.{method}")
+    assert rule is not None
+    make = request_type(method)
+    if "destination_id" in make.DESCRIPTOR.fields_by_name:
+        request_fields = {"destination_id": 5, **request_fields}
+    scope = DestinationScope(frozenset(current), warehouse=warehouse)
+    return permits(principal(*grants), rule, make(**request_fields), scope)
+
+
 @pytest.mark.parametrize(
     ("method", "request_fields", "current", "grants", "allowed"),
     [
@@ -229,14 +248,7 @@ def test_destination_rules(
     grants: tuple[Grant, ...],
     allowed: bool,
 ) -> None:
-    rule = rule_for(f"{SERVICE}.{method}")
-    assert rule is not None
-    make = request_type(method)
-    if "destination_id" in make.DESCRIPTOR.fields_by_name:
-        request_fields = {"destination_id": 5, **request_fields}
-    request = make(**request_fields)
-    scope = DestinationScope(frozenset(current))
-    assert permits(principal(*grants), rule, request, scope) is allowed
+    assert decides(method, request_fields, current, grants, warehouse=False) is allowed
 
 
 @pytest.mark.parametrize(
@@ -280,13 +292,7 @@ def test_destination_rules_on_a_warehouse(
     grants: tuple[Grant, ...],
     allowed: bool,
 ) -> None:
-    rule = rule_for(f"{SERVICE}.{method}")
-    assert rule is not None
-    make = request_type(method)
-    if "destination_id" in make.DESCRIPTOR.fields_by_name:
-        request_fields = {"destination_id": 5, **request_fields}
-    scope = DestinationScope(frozenset(current), warehouse=True)
-    assert permits(principal(*grants), rule, make(**request_fields), scope) is allowed
+    assert decides(method, request_fields, current, grants, warehouse=True) is allowed
 
 
 @pytest.mark.parametrize(
