@@ -131,7 +131,7 @@ class Daemon:
         schema.start()
         # What start-up made lives as long as the daemon: move it out of the collector's
         # sight, so that the full collections that sends trigger scan only what came
-        # after (about 3% of the instructions per single send, counted with callgrind).
+        # after.
         gc.freeze()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):

@@ -1,7 +1,7 @@
 """Finding destination plugins: every class registered under the `segd.destinations`
 entry-point group, the built-ins included (see pyproject.toml).
 
-Reading the entry points scans every installed distribution, about 3 ms, on the
+Reading the entry points scans every installed distribution, milliseconds on the
 daemon's event loop; an Admin call asks for plugins once per destination it answers
 about. So what a scan found is kept for `RESCAN_SECONDS`: a plugin installed while the
 daemon runs is found that much later at most.
